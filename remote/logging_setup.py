@@ -1,0 +1,26 @@
+"""One logging format for every Tandem program (hub, console, assist).
+
+It lives in ``remote/`` because Tandem Assist may not import ``app/``; the hub and
+console import it from here.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Configure the root logger once; later calls only change the level."""
+    root = logging.getLogger()
+    numeric = logging.getLevelName(level.upper())
+    if not isinstance(numeric, int):
+        raise ValueError(f"unknown log level {level!r}")
+    if not any(getattr(h, "_tandem", False) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        handler._tandem = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+    root.setLevel(numeric)
