@@ -6,6 +6,7 @@ pixels) and the recording format, so the numbers are fixed here once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
 
 
@@ -31,3 +32,15 @@ class Encoding(IntEnum):
     @property
     def lossless(self) -> bool:
         return self is not Encoding.JPEG
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedRect:
+    """One rectangle of a screen update: where it goes and its encoded pixels."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    encoding: Encoding
+    data: bytes
