@@ -1,0 +1,1 @@
+"""Screen codec: the assist's encoder and the decoder every viewer shares."""
