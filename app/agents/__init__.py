@@ -1,0 +1,1 @@
+"""Agents (the people at the console), their skills and their presence status."""

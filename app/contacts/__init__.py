@@ -1,0 +1,1 @@
+"""Contacts (rings), the queues they wait in, and the sessions they lead to."""

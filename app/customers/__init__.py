@@ -1,0 +1,1 @@
+"""Customers (companies), their contact persons, products they run, and their machines."""

@@ -1,0 +1,1 @@
+"""Persistence: declarative base, column types, engine, session factory, migrations."""

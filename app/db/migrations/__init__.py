@@ -1,0 +1,1 @@
+"""Alembic migration scripts (run through app.db.migrate, no alembic.ini needed)."""

@@ -1,0 +1,1 @@
+"""Recordings of sessions: metadata in the database, the file on disk, QA reviews."""
