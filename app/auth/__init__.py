@@ -1,0 +1,1 @@
+"""Agent authentication: passwords (DATA), slowed retries, tokens, roles, first admin."""
