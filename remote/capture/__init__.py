@@ -1,0 +1,1 @@
+"""Screen capture on the customer's machine: monitors, frames, where it changed, the cursor."""
