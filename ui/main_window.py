@@ -1,0 +1,416 @@
+"""The console's main window: ring panel and profile on the left, session / wrap-up on the right.
+
+Widgets stay thin; ``Console`` holds the workflow. Every connection between them is made in
+``_connect_signals()`` (qutebrowser's rule), so the whole flow reads in one place.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.api import messages as m
+from ui.agent_state import AgentStateWidget
+from ui.console import Console
+from ui.look import icon, styled
+from ui.profile_view import ProfileView
+from ui.ring_panel import RingPanel
+from ui.ringer import Ringer
+from ui.session_view import SessionView
+from ui.tickets_view import TicketsView
+from ui.wrapup_form import WrapUpForm
+
+log = logging.getLogger(__name__)
+
+SHORTCUTS = {
+    "accept": "Ctrl+Shift+A",
+    "decline": "Ctrl+Shift+D",
+    "control": "F9",
+    "end": "Ctrl+Shift+E",
+    "wrap_up": "Ctrl+Shift+W",
+}
+
+RING_END_TEXTS = {
+    "timeout": "The contact was not answered in time and went back to the queue.",
+    "abandoned": "The customer stopped waiting.",
+    "taken": "Another agent took the contact.",
+    "declined": "You declined the contact; it went back to the queue.",
+}
+
+SESSION_END_TEXTS = {
+    "customer_ended": "The customer ended the session. Wrap up when you are ready.",
+    "ended_by_customer": "The customer ended the session. Wrap up when you are ready.",
+    "agent_ended": "You ended the session. Wrap up when you are ready.",
+    "ended_by_agent": "You ended the session. Wrap up when you are ready.",
+    "peer_lost": "The customer's connection was lost. Wrap up when you are ready.",
+}
+
+
+class IdlePanel(QFrame):
+    """What the right side shows between contacts."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        styled(self, "card")
+        self.title = QLabel()
+        styled(self.title, "title")
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint = QLabel()
+        styled(self.hint, "muted")
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(self.title)
+        layout.addWidget(self.hint)
+        layout.addStretch(2)
+
+    def show_state(self, state: m.AgentState) -> None:
+        texts = {
+            m.AgentState.READY: (self.tr("Ready for the next contact"),
+                                 self.tr("A contact rings here with the caller's profile.")),
+            m.AgentState.NOT_READY: (self.tr("Not ready"),
+                                     self.tr("Set yourself Ready in the status bar to take "
+                                             "contacts.")),
+            m.AgentState.OFFLINE: (self.tr("Offline"), self.tr("Not connected to the hub.")),
+        }
+        title, hint = texts.get(state, (self.tr("Working"), ""))
+        self.title.setText(title)
+        self.hint.setText(hint)
+
+
+class MainWindow(QMainWindow):
+    """The agent's console window. Owns no network code; ``Console`` does."""
+
+    def __init__(self, console: Console, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.console = console
+        self.settings = settings or QSettings()
+        self.setWindowTitle(self.tr("Tandem console"))
+        self.setMinimumSize(QSize(1100, 700))
+
+        self.ring_panel = RingPanel()
+        self.ring_panel.hide()
+        self.ring_note = QLabel()
+        styled(self.ring_note, "muted")
+        self.ring_note.setWordWrap(True)
+        self.ring_note.hide()
+        self.profile = ProfileView()
+        self.idle = IdlePanel()
+        self.session_view = SessionView()
+        self.wrap_up_form = WrapUpForm()
+        self.tickets = TicketsView()
+        self.ringer = Ringer(self, self)
+
+        left = QWidget()
+        left.setFixedWidth(400)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.setSpacing(10)
+        left_layout.addWidget(self.ring_panel)
+        left_layout.addWidget(self.ring_note)
+        profile_title = QLabel(self.tr("CUSTOMER PROFILE"))
+        styled(profile_title, "section")
+        left_layout.addWidget(profile_title)
+        left_layout.addWidget(self.profile, 1)
+
+        self.work = QStackedWidget()
+        self.work.addWidget(self.idle)
+        self.work.addWidget(self.session_view)
+        wrap_page = QWidget()
+        wrap_layout = QVBoxLayout(wrap_page)
+        wrap_layout.setContentsMargins(0, 0, 0, 0)
+        self.wrap_banner = QLabel()
+        styled(self.wrap_banner, "muted")
+        self.wrap_banner.setWordWrap(True)
+        wrap_layout.addWidget(self.wrap_banner)
+        wrap_layout.addWidget(self.wrap_up_form)
+        wrap_layout.addStretch(1)
+        self.work.addWidget(wrap_page)
+        self._wrap_page = wrap_page
+
+        contact_page = QWidget()
+        contact_layout = QHBoxLayout(contact_page)
+        contact_layout.setContentsMargins(12, 12, 12, 12)
+        contact_layout.setSpacing(12)
+        contact_layout.addWidget(left)
+        contact_layout.addWidget(self.work, 1)
+
+        tickets_page = QWidget()
+        tickets_layout = QVBoxLayout(tickets_page)
+        tickets_layout.setContentsMargins(12, 12, 12, 12)
+        tickets_layout.addWidget(self.tickets)
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(contact_page, icon("accept"), self.tr("Contacts"))
+        self.tabs.addTab(tickets_page, icon("ticket"), self.tr("Tickets"))
+        self.setCentralWidget(self.tabs)
+
+        self.state_widget = AgentStateWidget()
+        self.connection_label = QLabel()
+        styled(self.connection_label, "muted")
+        self.agent_label = QLabel()
+        status = self.statusBar()
+        status.setSizeGripEnabled(False)
+        status.addWidget(self.state_widget)
+        status.addWidget(self.connection_label)
+        status.addPermanentWidget(self.agent_label)
+
+        self.shortcuts = {name: QShortcut(QKeySequence(keys), self)
+                          for name, keys in SHORTCUTS.items()}
+        self._tooltips()
+        self.idle.show_state(m.AgentState.OFFLINE)
+        self.profile.show_empty()
+        self._connect_signals()
+        self._restore()
+
+    def _tooltips(self) -> None:
+        self.ring_panel.accept_button.setToolTip(self.tr("Accept ({0})")
+                                                 .format(SHORTCUTS["accept"]))
+        self.ring_panel.decline_button.setToolTip(self.tr("Decline ({0})")
+                                                  .format(SHORTCUTS["decline"]))
+        self.session_view.control_button.setToolTip(
+            self.tr("Control the customer's mouse and keyboard ({0}); only when they "
+                    "allowed it").format(SHORTCUTS["control"]))
+        self.session_view.end_button.setToolTip(self.tr("End the session ({0})")
+                                                .format(SHORTCUTS["end"]))
+        self.session_view.wrap_up_button.setToolTip(self.tr("Wrap up ({0})")
+                                                    .format(SHORTCUTS["wrap_up"]))
+
+    def _connect_signals(self) -> None:
+        console, session, view = self.console, self.console.session, self.session_view
+        # console -> window
+        console.signed_in.connect(self.on_signed_in)
+        console.state_changed.connect(self.on_state_changed)
+        console.ring_started.connect(self.on_ring_started)
+        console.ring_ended.connect(self.on_ring_ended)
+        console.session_started.connect(self.on_session_started)
+        console.session_ended.connect(self.on_session_ended)
+        console.wrap_up_started.connect(self.on_wrap_up_started)
+        console.wrap_up_saved.connect(self.on_wrap_up_saved)
+        console.wrap_up_failed.connect(self.wrap_up_form.submit_failed)
+        console.connection_changed.connect(self.on_connection_changed)
+        console.error.connect(self.on_error)
+        # session link -> session view
+        session.layout_changed.connect(self.on_layout_changed)
+        session.frame_ready.connect(view.screen.compose)
+        session.consent_changed.connect(self.on_consent_changed)
+        session.chat_received.connect(self.on_chat_received)
+        session.clipboard_received.connect(self.on_clipboard_received)
+        session.cursor_moved.connect(view.screen.set_remote_cursor)
+        session.quality.connect(view.set_quality)
+        # session view -> session link
+        view.screen.frame_composed.connect(session.ack)
+        view.screen.pointer_moved.connect(session.pointer)
+        view.screen.pointer_pressed.connect(session.pointer)
+        view.screen.key_changed.connect(session.key)
+        view.chat.message_sent.connect(self.on_chat_sent)
+        view.monitor_chosen.connect(self.on_monitor_chosen)
+        view.clipboard_send_requested.connect(self.on_clipboard_send)
+        view.end_requested.connect(console.end_session)
+        view.wrap_up_requested.connect(console.start_wrap_up)
+        # widgets -> console
+        self.ring_panel.accept_requested.connect(console.accept)
+        self.ring_panel.decline_requested.connect(console.decline)
+        self.state_widget.state_requested.connect(console.set_state)
+        self.wrap_up_form.submitted.connect(console.wrap_up)
+        self.tickets.query_requested.connect(self.on_tickets_query)
+        self.tickets.detail_requested.connect(self.on_ticket_detail)
+        self.tickets.recording_requested.connect(self.on_recording_requested)
+        self.profile.recording_requested.connect(self.on_recording_requested)
+        self.tabs.currentChanged.connect(self.on_tab_changed)
+        # shortcuts
+        self.shortcuts["accept"].activated.connect(self.ring_panel.on_accept_clicked)
+        self.shortcuts["decline"].activated.connect(self.ring_panel.on_decline_clicked)
+        self.shortcuts["control"].activated.connect(self.on_control_shortcut)
+        self.shortcuts["end"].activated.connect(console.end_session)
+        self.shortcuts["wrap_up"].activated.connect(console.start_wrap_up)
+
+    # --- console events -----------------------------------------------------------------------
+
+    def on_signed_in(self, login: m.LoginOk) -> None:
+        self.agent_label.setText(f"{login.agent.display_name} · {login.agent.level}")
+        self.setWindowTitle(self.tr("Tandem console — {0}").format(login.agent.display_name))
+
+    def on_state_changed(self, state: m.AgentState, reason: str | None, since) -> None:
+        self.state_widget.set_state(state, reason, since)
+        if self.work.currentWidget() is self.idle:
+            self.idle.show_state(state)
+
+    def on_ring_started(self, ring: m.Ring) -> None:
+        self.ring_note.hide()
+        self.ring_panel.show_ring(ring)
+        if ring.profile:
+            self.profile.show_profile(ring.profile)
+        else:
+            self.profile.show_empty(self.tr("No profile for this caller."))
+        self.tabs.setCurrentIndex(0)
+        self.ringer.start(self.tr("Contact ringing"), f"{ring.caller} · {ring.company}")
+
+    def on_ring_ended(self, offer_id: str, reason: str) -> None:
+        self.ringer.stop()
+        self.ring_panel.clear()
+        if reason != "accepted":
+            self.ring_note.setText(self.tr(RING_END_TEXTS.get(reason, reason)))
+            self.ring_note.show()
+            self.profile.show_empty()
+
+    def on_session_started(self, accepted: m.Accepted) -> None:
+        contact = self.console.current_contact
+        title = f"{contact.caller} · {contact.company}" if contact else ""
+        self.session_view.start(title)
+        self.work.setCurrentWidget(self.session_view)
+
+    def on_session_ended(self, session_id: str, reason: str) -> None:
+        self.session_view.ended(self.tr(SESSION_END_TEXTS.get(
+            reason, "The session ended ({0}). Wrap up when you are ready.").format(reason)))
+        self.session_view.chat.add_notice(self.tr("Session ended."))
+
+    def on_wrap_up_started(self, contact: m.Ring) -> None:
+        profile = contact.profile or {}
+        products = profile.get("products") or profile.get("installations") or []
+        names = [str(p.get("product") or p.get("name") or "") for p in products
+                 if isinstance(p, dict)]
+        modules = [str(mod.get("name") if isinstance(mod, dict) else mod)
+                   for p in products if isinstance(p, dict)
+                   for mod in (p.get("modules") or ([p["module"]] if p.get("module") else []))]
+        versions = [str(p.get("version") or "") for p in products if isinstance(p, dict)]
+        self.wrap_up_form.prefill(title=(contact.problem or "").splitlines()[0][:120]
+                                  if contact.problem else "",
+                                  products=names, modules=modules, versions=versions)
+        self.wrap_banner.setText(self.tr("Wrapping up the contact from {0} ({1}).")
+                                 .format(contact.caller, contact.company))
+        self.work.setCurrentWidget(self._wrap_page)
+
+    def on_wrap_up_saved(self, done: m.WrapUpDone) -> None:
+        self.statusBar().showMessage(self.tr("Ticket {0} saved.").format(done.number), 8000)
+        self.profile.show_empty()
+        self.ring_note.hide()
+        self.work.setCurrentWidget(self.idle)
+        self.idle.show_state(self.console.state)
+        if self.tabs.currentIndex() == 1:
+            self.tickets.refresh()
+
+    def on_connection_changed(self, connected: bool, text: str) -> None:
+        self.connection_label.setText(text)
+        styled(self.connection_label, "muted" if connected else "error")
+        if not connected and self.work.currentWidget() is self.session_view:
+            self.session_view.banner.show_message(text, "warn")
+        elif connected and self.session_view.banner.text() == self.tr(
+                "Hub connection lost; reconnecting…"):
+            self.session_view.banner.hide()
+
+    def on_error(self, title: str, text: str) -> None:
+        self.statusBar().showMessage(f"{title}: {text}", 10000)
+
+    # --- session events -----------------------------------------------------------------------
+
+    def on_layout_changed(self, width: int, height: int, names: list, chosen: int) -> None:
+        self.session_view.screen.set_screen_size(width, height)
+        self.session_view.set_monitors(list(names), chosen)
+
+    def on_consent_changed(self, level: str) -> None:
+        previous = self.session_view.control_button.isEnabled()
+        self.session_view.set_consent(level)
+        if level == "view" and previous:
+            self.session_view.banner.show_message(
+                self.tr("The customer switched to view only: you can watch but not control."))
+        elif level == "none":
+            self.session_view.banner.show_message(
+                self.tr("The customer withdrew consent: the screen is hidden."), "error")
+        elif level == "control":
+            self.session_view.banner.hide()
+        elif level == "view":
+            self.session_view.banner.show_message(
+                self.tr("View only: the customer did not allow control."), "info")
+
+    def on_chat_received(self, sender: str, text: str) -> None:
+        self.session_view.chat.add_line(sender or self.tr("Customer"), text, mine=False)
+
+    def on_chat_sent(self, text: str) -> None:
+        from remote.protocol.messages import ChatLine
+
+        name = self.console.login.agent.display_name if self.console.login else "Agent"
+        self.console.session.send(ChatLine(name, text))
+        self.session_view.chat.add_line(name, text, mine=True)
+
+    def on_clipboard_received(self, text: str) -> None:
+        QGuiApplication.clipboard().setText(text)
+        self.session_view.chat.add_notice(self.tr("Customer's clipboard copied here "
+                                                  "({0} characters).").format(len(text)))
+
+    def on_clipboard_send(self) -> None:
+        from remote.protocol.messages import ClipboardText
+
+        text = QGuiApplication.clipboard().text()
+        if text:
+            self.console.session.send(ClipboardText(text))
+            self.session_view.chat.add_notice(self.tr("Clipboard sent ({0} characters).")
+                                              .format(len(text)))
+
+    def on_monitor_chosen(self, index: int) -> None:
+        from remote.protocol.messages import MonitorSelect
+
+        self.console.session.send(MonitorSelect(index))
+
+    def on_control_shortcut(self) -> None:
+        button = self.session_view.control_button
+        if button.isEnabled():
+            button.toggle()
+
+    # --- tickets ----------------------------------------------------------------------------
+
+    def on_tab_changed(self, index: int) -> None:
+        if index == 1:
+            self.tickets.refresh()
+
+    def on_tickets_query(self, filters: m.TicketFilters) -> None:
+        self.console.query_tickets(filters, self.tickets.show_results)
+
+    def on_ticket_detail(self, ticket_id: int) -> None:
+        self.console.ticket_detail(ticket_id, self.tickets.show_detail)
+
+    def on_recording_requested(self, recording_id: int) -> None:
+        self.console.open_recording(recording_id, self.on_recording_opened)
+
+    def on_recording_opened(self, opened: m.RecordingOpened) -> None:
+        try:
+            from ui.replay import open_player  # REC's replay window, when present
+        except ImportError:
+            QMessageBox.information(self, self.tr("Recording"),
+                                    self.tr("Recording {0} is at {1}.").format(
+                                        opened.recording.recording_id, opened.path or "the hub"))
+            return
+        open_player(self, self.console, opened)
+
+    # --- geometry ---------------------------------------------------------------------------
+
+    def _restore(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1360, 860)
+        splitter = self.settings.value("window/session_splitter")
+        if splitter is not None:
+            self.session_view.splitter.restoreState(splitter)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/session_splitter", self.session_view.splitter.saveState())
+        self.ringer.stop()
+        super().closeEvent(event)
