@@ -1,0 +1,555 @@
+"""The ACD engine: which waiting contact rings which agent, and why.
+
+Pure and single-threaded: events in (contact arrived, agent state changed, offer accepted /
+declined, time passed), actions out (offers to ring, offers expired or cancelled, overflows,
+"leave a ticket"). Every routing choice leaves a ``Decision`` in ``decisions`` with the
+candidates weighed, the reasons others were excluded and how long the choice took.
+
+Invariant kept after every event: no waiting contact could be offered to an available agent.
+That lets a new contact be matched against the available agents alone, and a newly available
+agent against the waiting contacts alone, without rescanning everything (the 1 ms budget).
+Priority order is time-invariant except for aging: a contact's key is ``enqueued_at -
+head_start(tier)``; contacts past their queue's aging ceiling come first, oldest first.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from bisect import bisect_left, bisect_right, insort
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from app.routing.types import (
+    EXCLUSIVE_KINDS,
+    LEAVE_TICKET,
+    ROUTABLE,
+    Action,
+    AgentPresenceChanged,
+    AgentState,
+    Candidate,
+    ContactKind,
+    Decision,
+    LeaveTicket,
+    Offer,
+    OfferCancelled,
+    OfferExpired,
+    Overflowed,
+    Presence,
+    QueueConfig,
+    Strategy,
+    WaitingContact,
+)
+
+TOP_CANDIDATES = 5
+INF = float("inf")
+AHT_WEIGHT = 0.1  # exponential moving average of handle time per queue
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    ok: bool
+    actions: list[Action]
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+class RoutingError(Exception):
+    """An event that does not fit the engine's state (unknown contact, agent or queue)."""
+
+
+Score = tuple[float, ...]
+
+
+class RoutingEngine:
+    def __init__(self, queues: Iterable[QueueConfig] = (), *, first_offer_id: int = 1) -> None:
+        self.queues: dict[str, QueueConfig] = {q.name: q for q in queues}
+        self.agents: dict[int, AgentState] = {}
+        self.contacts: dict[int, WaitingContact] = {}
+        self.offers: dict[int, Offer] = {}
+        self.decisions: list[Decision] = []
+        self._next_offer_id = first_offer_id
+        self._seq = 0
+        self._entry: dict[int, tuple[float, int, int]] = {}  # contact -> by_key entry
+        self._age_entry: dict[int, tuple[float, int, int]] = {}
+        self._by_key: list[tuple[float, int, int]] = []
+        self._by_age: list[tuple[float, int, int]] = []
+        self._available: set[int] = set()
+        self._ring_heap: list[tuple[float, int]] = []
+        self._overflow_heap: list[tuple[float, int, float]] = []
+        self._cooldown_heap: list[tuple[float, int]] = []
+        self._rr_last: dict[str, int] = {}
+        self._aht: dict[str, float] = {}
+        self._answered_at: dict[int, float] = {}
+        self._scores: dict[Strategy, Callable[[QueueConfig, AgentState, WaitingContact], Score]] = {
+            Strategy.ROUND_ROBIN: self._score_round_robin,
+            Strategy.LEAST_BUSY: _score_least_busy,
+            Strategy.LONGEST_IDLE: _score_longest_idle,
+            Strategy.RING_ALL: _score_longest_idle,
+            Strategy.SKILLS: _score_skills,
+        }
+
+    # -- configuration -------------------------------------------------------------------------
+    def set_queue(self, queue: QueueConfig) -> None:
+        self.queues[queue.name] = queue
+
+    def set_agent(self, agent: AgentState) -> None:
+        """Add or replace an agent's routing facts (skills, level, queues, capacity)."""
+        old = self.agents.get(agent.agent_id)
+        if old is not None:
+            agent.chats, agent.exclusive, agent.ringing = old.chats, old.exclusive, old.ringing
+        self.agents[agent.agent_id] = agent
+        self._refresh(agent)
+
+    @property
+    def next_offer_id(self) -> int:
+        return self._next_offer_id
+
+    # -- events ----------------------------------------------------------------------------
+    def contact_arrived(self, contact: WaitingContact, now: float) -> list[Action]:
+        if contact.queue not in self.queues:
+            raise RoutingError(f"unknown queue {contact.queue!r}")
+        if contact.contact_id in self.contacts:
+            raise RoutingError(f"contact {contact.contact_id} is already routed")
+        if not contact.enqueued_at:
+            contact.enqueued_at = now
+        if not contact.queue_entered_at:
+            contact.queue_entered_at = now
+        self.contacts[contact.contact_id] = contact
+        self._enqueue(contact)
+        self._schedule_overflow(contact)
+        actions: list[Action] = []
+        self._route_contact(contact, now, "contact_arrived", actions, record_miss=True)
+        return actions
+
+    def restore_answered(self, contact: WaitingContact, agent_id: int, answered_at: float) -> None:
+        """Recovery: a contact already being handled counts on its agent's load."""
+        contact.agent_id = agent_id
+        self.contacts[contact.contact_id] = contact
+        self._answered_at[contact.contact_id] = answered_at
+        agent = self.agents.get(agent_id)
+        if agent is not None:
+            self._hold(agent, contact)
+            self._refresh(agent)
+
+    def agent_presence(self, agent_id: int, presence: Presence, now: float,
+                       reason: str = "") -> list[Action]:
+        agent = self._agent(agent_id)
+        actions: list[Action] = []
+        was_routable = agent.presence in ROUTABLE
+        agent.presence = presence
+        if presence not in ROUTABLE and agent.ringing is not None:
+            self._cancel_offer(agent.ringing, reason or f"agent {presence.value}", now, actions)
+        if presence in ROUTABLE and not was_routable and agent.load == 0:
+            agent.idle_since = now
+        self._refresh(agent)
+        self._route_agent(agent, now, actions)
+        return actions
+
+    def agent_disconnected(self, agent_id: int, now: float) -> list[Action]:
+        return self.agent_presence(agent_id, Presence.OFFLINE, now, "agent disconnected")
+
+    def offer_accepted(self, offer_id: int, agent_id: int, now: float) -> Accepted:
+        """The agent answered. Refused for an offer that expired, was withdrawn or is not theirs.
+
+        An agent with room for more chats is offered the next one at once (``actions``).
+        """
+        offer = self.offers.get(offer_id)
+        if offer is None or offer.agent_id != agent_id:
+            return Accepted(False, [])
+        del self.offers[offer_id]
+        contact = self.contacts[offer.contact_id]
+        agent = self._agent(agent_id)
+        contact.offer_id = None
+        contact.agent_id = agent_id
+        agent.ringing = None
+        agent.answered += 1
+        self._hold(agent, contact)
+        self._answered_at[contact.contact_id] = now
+        if agent.presence is Presence.READY:
+            agent.presence = Presence.BUSY
+        self._refresh(agent)
+        actions: list[Action] = []
+        self._route_agent(agent, now, actions)
+        return Accepted(True, actions)
+
+    def offer_declined(self, offer_id: int, agent_id: int, now: float) -> list[Action]:
+        offer = self.offers.get(offer_id)
+        if offer is None or offer.agent_id != agent_id:
+            return []
+        actions: list[Action] = []
+        self._withdraw(offer, now, exclude=True)
+        contact = self.contacts[offer.contact_id]
+        self._route_contact(contact, now, "requeued", actions, record_miss=True)
+        self._route_agent(self.agents[agent_id], now, actions)
+        return actions
+
+    def contact_abandoned(self, contact_id: int, now: float) -> list[Action]:
+        contact = self.contacts.get(contact_id)
+        actions: list[Action] = []
+        if contact is None:
+            return actions
+        if contact.offer_id is not None:
+            self._cancel_offer(contact.offer_id, "customer left", now, actions, requeue=False)
+        return actions + self.contact_finished(contact_id, now)
+
+    def contact_finished(self, contact_id: int, now: float,
+                         wrap_up: bool = False) -> list[Action]:
+        """The contact is over (handled, abandoned, or left as a ticket): free its agent."""
+        contact = self.contacts.pop(contact_id, None)
+        actions: list[Action] = []
+        if contact is None:
+            return actions
+        self._dequeue(contact)
+        if contact.offer_id is not None:
+            offer = self.offers.pop(contact.offer_id, None)
+            if offer is not None:
+                self.agents[offer.agent_id].ringing = None
+                self._refresh(self.agents[offer.agent_id])
+                actions.append(OfferCancelled(offer.offer_id, contact_id, offer.agent_id,
+                                              "contact ended"))
+        answered = self._answered_at.pop(contact_id, None)
+        if answered is not None:
+            q = contact.queue
+            self._aht[q] = (1 - AHT_WEIGHT) * self._aht.get(
+                q, self.queues[q].default_handle_s) + AHT_WEIGHT * (now - answered)
+        agent = self.agents.get(contact.agent_id) if contact.agent_id is not None else None
+        if agent is not None:
+            agent.chats.discard(contact_id)
+            agent.exclusive.discard(contact_id)
+            if agent.load == 0:
+                agent.idle_since = now
+                if agent.presence is Presence.BUSY:
+                    agent.presence = Presence.WRAP_UP if wrap_up else Presence.READY
+                    actions.append(AgentPresenceChanged(agent.agent_id, agent.presence,
+                                                        "contact finished"))
+            self._refresh(agent)
+            self._route_agent(agent, now, actions)
+        return actions
+
+    def tick(self, now: float) -> list[Action]:
+        """Ring timeouts, overflow and expired decline cool-downs."""
+        actions: list[Action] = []
+        while self._ring_heap and self._ring_heap[0][0] <= now:
+            _, offer_id = heapq.heappop(self._ring_heap)
+            offer = self.offers.get(offer_id)
+            if offer is None:
+                continue
+            self._withdraw(offer, now, exclude=True)
+            actions.append(OfferExpired(offer.offer_id, offer.contact_id, offer.agent_id))
+            agent = self.agents[offer.agent_id]
+            if self.queues[self.contacts[offer.contact_id].queue].not_ready_on_ring_timeout:
+                agent.presence = Presence.NOT_READY
+                self._refresh(agent)
+                actions.append(AgentPresenceChanged(agent.agent_id, agent.presence,
+                                                    "ring timeout"))
+            self._route_contact(self.contacts[offer.contact_id], now, "requeued", actions,
+                                record_miss=True)
+            self._route_agent(agent, now, actions)
+        while self._overflow_heap and self._overflow_heap[0][0] <= now:
+            _, contact_id, entered = heapq.heappop(self._overflow_heap)
+            contact = self.contacts.get(contact_id)
+            if contact is None or contact.agent_id is not None or contact.queue_entered_at != entered:
+                continue
+            if contact.offer_id is not None:  # ringing now: decide when the ring resolves
+                expires = self.offers[contact.offer_id].expires_at
+                heapq.heappush(self._overflow_heap, (expires, contact_id, entered))
+                continue
+            self._overflow(contact, now, actions)
+        retry = False
+        while self._cooldown_heap and self._cooldown_heap[0][0] <= now:
+            heapq.heappop(self._cooldown_heap)
+            retry = True
+        if retry:
+            self._route_all(now, actions)
+        return actions
+
+    # -- queries ---------------------------------------------------------------------------
+    def queue_position(self, contact_id: int, now: float) -> tuple[int, int]:
+        """1-based place among contacts waiting in the same queue, and an estimated wait (s)."""
+        contact = self.contacts.get(contact_id)
+        if contact is None or contact.agent_id is not None:
+            return (0, 0)
+        if contact.offer_id is not None:
+            return (1, 0)
+        position = 1
+        for cid in self._ordered(now):
+            if cid == contact_id:
+                break
+            if self.contacts[cid].queue == contact.queue:
+                position += 1
+        q = self.queues[contact.queue]
+        staffed = sum(1 for a in self.agents.values()
+                      if a.presence in ROUTABLE and (a.queues is None or q.name in a.queues)
+                      and a.level >= q.min_level)
+        aht = self._aht.get(q.name, q.default_handle_s)
+        return position, int(round(position * aht / max(1, staffed)))
+
+    def waiting(self) -> list[int]:
+        """Contacts waiting (not ringing, not answered) in priority order at the last event."""
+        return [cid for _, _, cid in self._by_key]
+
+    def drain_decisions(self) -> list[Decision]:
+        out, self.decisions = self.decisions, []
+        return out
+
+    # -- internals: queue bookkeeping ------------------------------------------------------
+    def _agent(self, agent_id: int) -> AgentState:
+        try:
+            return self.agents[agent_id]
+        except KeyError:
+            raise RoutingError(f"unknown agent {agent_id}") from None
+
+    def _key(self, contact: WaitingContact) -> float:
+        q = self.queues[contact.queue]
+        return contact.enqueued_at - q.head_start_s.get(contact.tier, 0.0)
+
+    def _enqueue(self, contact: WaitingContact) -> None:
+        if contact.contact_id in self._entry:
+            return
+        self._seq += 1
+        entry = (self._key(contact), self._seq, contact.contact_id)
+        aged_at = contact.enqueued_at + self.queues[contact.queue].aging_ceiling_s
+        age_entry = (aged_at, self._seq, contact.contact_id)
+        self._entry[contact.contact_id] = entry
+        self._age_entry[contact.contact_id] = age_entry
+        insort(self._by_key, entry)
+        insort(self._by_age, age_entry)
+
+    def _dequeue(self, contact: WaitingContact) -> None:
+        entry = self._entry.pop(contact.contact_id, None)
+        if entry is None:
+            return
+        del self._by_key[bisect_left(self._by_key, entry)]
+        age = self._age_entry.pop(contact.contact_id)
+        del self._by_age[bisect_left(self._by_age, age)]
+
+    def _ordered(self, now: float) -> Iterator[int]:
+        """Waiting contacts, best first: aged ones oldest first, then by tier-adjusted key."""
+        aged_end = bisect_right(self._by_age, (now, INF, INF))
+        aged = [cid for _, _, cid in self._by_age[:aged_end]]
+        yield from aged
+        seen = set(aged)
+        for _, _, cid in self._by_key:
+            if cid not in seen:
+                yield cid
+
+    def _ahead_of(self, contact: WaitingContact, now: float) -> int:
+        entry = self._entry.get(contact.contact_id)
+        if entry is None:
+            return 0
+        aged_end = bisect_right(self._by_age, (now, INF, INF))
+        if self._age_entry[contact.contact_id][0] <= now:
+            return bisect_left(self._by_age, self._age_entry[contact.contact_id])
+        behind_but_aged = sum(1 for _, _, cid in self._by_age[:aged_end]
+                              if self._entry[cid] > entry)
+        return bisect_left(self._by_key, entry) + behind_but_aged
+
+    def _schedule_overflow(self, contact: WaitingContact) -> None:
+        q = self.queues[contact.queue]
+        if q.overflow_after_s is not None and q.overflow_to:
+            heapq.heappush(self._overflow_heap, (contact.queue_entered_at + q.overflow_after_s,
+                                                 contact.contact_id, contact.queue_entered_at))
+
+    def _overflow(self, contact: WaitingContact, now: float, actions: list[Action]) -> None:
+        q = self.queues[contact.queue]
+        target = q.overflow_to
+        if target == LEAVE_TICKET or target not in self.queues:
+            self._dequeue(contact)
+            del self.contacts[contact.contact_id]
+            actions.append(LeaveTicket(contact.contact_id, q.name))
+            return
+        self._dequeue(contact)
+        contact.queue = target
+        contact.queue_entered_at = now
+        self._enqueue(contact)
+        self._schedule_overflow(contact)
+        actions.append(Overflowed(contact.contact_id, q.name, target))
+        self._route_contact(contact, now, "overflowed", actions, record_miss=True)
+
+    def _hold(self, agent: AgentState, contact: WaitingContact) -> None:
+        if contact.kind in EXCLUSIVE_KINDS:
+            agent.exclusive.add(contact.contact_id)
+        else:
+            agent.chats.add(contact.contact_id)
+
+    def _refresh(self, agent: AgentState) -> None:
+        if (agent.presence in ROUTABLE and agent.ringing is None
+                and agent.has_room(ContactKind.CHAT)):
+            self._available.add(agent.agent_id)
+        else:
+            self._available.discard(agent.agent_id)
+
+    # -- internals: offers -----------------------------------------------------------------
+    def _make_offer(self, contact: WaitingContact, agent: AgentState, now: float) -> Offer:
+        q = self.queues[contact.queue]
+        offer = Offer(self._next_offer_id, contact.contact_id, agent.agent_id,
+                      now + q.ring_timeout_s)
+        self._next_offer_id += 1
+        self.offers[offer.offer_id] = offer
+        contact.offer_id = offer.offer_id
+        agent.ringing = offer.offer_id
+        self._dequeue(contact)
+        self._refresh(agent)
+        self._rr_last[q.name] = agent.agent_id
+        heapq.heappush(self._ring_heap, (offer.expires_at, offer.offer_id))
+        return offer
+
+    def _withdraw(self, offer: Offer, now: float, exclude: bool) -> None:
+        """Take an offer back: the contact waits again in its old place."""
+        self.offers.pop(offer.offer_id, None)
+        contact = self.contacts[offer.contact_id]
+        contact.offer_id = None
+        agent = self.agents[offer.agent_id]
+        agent.ringing = None
+        if exclude:
+            until = now + self.queues[contact.queue].decline_cooldown_s
+            contact.declined[offer.agent_id] = until
+            heapq.heappush(self._cooldown_heap, (until, contact.contact_id))
+        self._enqueue(contact)
+        self._refresh(agent)
+
+    def _cancel_offer(self, offer_id: int, reason: str, now: float, actions: list[Action],
+                      requeue: bool = True) -> None:
+        offer = self.offers.get(offer_id)
+        if offer is None:
+            return
+        self._withdraw(offer, now, exclude=False)
+        actions.append(OfferCancelled(offer.offer_id, offer.contact_id, offer.agent_id, reason))
+        if requeue:
+            self._route_contact(self.contacts[offer.contact_id], now, "requeued", actions,
+                                record_miss=True)
+
+    # -- internals: choosing ---------------------------------------------------------------
+    def _ineligible(self, agent: AgentState, contact: WaitingContact, q: QueueConfig,
+                    now: float) -> str | None:
+        if agent.queues is not None and q.name not in agent.queues:
+            return "not_in_queue"
+        if agent.level < q.min_level:
+            return "level_too_low"
+        if not agent.has_room(contact.kind):
+            return "at_capacity"
+        until = contact.declined.get(agent.agent_id)
+        if until is not None and until > now:
+            return "declined_or_missed"
+        if q.strategy is Strategy.SKILLS and contact.product is not None:
+            if agent.skill_for(contact.product, contact.module) < max(1, contact.required_skill):
+                return "lacks_skill"
+        return None
+
+    def _score_round_robin(self, q: QueueConfig, agent: AgentState,
+                           contact: WaitingContact) -> Score:
+        last = self._rr_last.get(q.name, -1)
+        return (0.0 if agent.agent_id > last else 1.0, float(agent.agent_id))
+
+    def _unavailable_counts(self) -> Counter[str]:
+        counts: Counter[str] = Counter()
+        for agent in self.agents.values():
+            if agent.agent_id in self._available:
+                continue
+            if agent.presence not in ROUTABLE:
+                counts[agent.presence.value] += 1
+            elif agent.ringing is not None:
+                counts["ringing"] += 1
+            else:
+                counts["at_capacity"] += 1
+        return counts
+
+    def _route_contact(self, contact: WaitingContact, now: float, trigger: str,
+                       actions: list[Action], record_miss: bool) -> bool:
+        """Pick the best available agent for one contact by its queue's strategy."""
+        if contact.offer_id is not None or contact.agent_id is not None:
+            return False
+        started = time.perf_counter_ns()
+        q = self.queues[contact.queue]
+        score_of = self._scores[q.strategy]
+        scored: list[tuple[Score, int]] = []
+        excluded: Counter[str] = Counter()
+        for agent_id in self._available:
+            agent = self.agents[agent_id]
+            why = self._ineligible(agent, contact, q, now)
+            if why is None:
+                scored.append((score_of(q, agent, contact), agent_id))
+            else:
+                excluded[why] += 1
+        if not scored and not record_miss:
+            return False
+        top = heapq.nsmallest(TOP_CANDIDATES, scored)
+        chosen = self.agents[top[0][1]] if top else None
+        offer = self._make_offer(contact, chosen, now) if chosen else None
+        if offer is not None:
+            actions.append(offer)
+        excluded.update(self._unavailable_counts())
+        ahead = 0 if offer else self._ahead_of(contact, now)
+        reason = (_win_reason(q.strategy, top) if top
+                  else "no eligible agent: " + _summary(excluded))
+        elapsed_us = (time.perf_counter_ns() - started) / 1000
+        self.decisions.append(Decision(
+            at=now, trigger=trigger, contact_id=contact.contact_id, queue=q.name,
+            strategy=q.strategy.value, tier=contact.tier, waited_s=now - contact.enqueued_at,
+            chosen_agent_id=chosen.agent_id if chosen else None,
+            offer_id=offer.offer_id if offer else None, reason=reason,
+            candidates=tuple(Candidate(aid, score, _note(q.strategy, self.agents[aid]))
+                             for score, aid in top),
+            excluded=dict(excluded), waiting_ahead=ahead, duration_us=elapsed_us))
+        return offer is not None
+
+    def _route_agent(self, agent: AgentState, now: float, actions: list[Action]) -> None:
+        """A newly available agent takes the best waiting contact it may take, at once."""
+        while agent.agent_id in self._available and self._by_key:
+            for contact_id in self._ordered(now):
+                contact = self.contacts[contact_id]
+                if self._ineligible(agent, contact, self.queues[contact.queue], now) is None:
+                    self._route_contact(contact, now, "agent_available", actions,
+                                        record_miss=False)
+                    break
+            else:
+                return
+
+    def _route_all(self, now: float, actions: list[Action]) -> None:
+        for contact_id in list(self._ordered(now)):
+            if not self._available:
+                return
+            contact = self.contacts.get(contact_id)
+            if contact is not None:
+                self._route_contact(contact, now, "retry", actions, record_miss=False)
+
+
+def _score_least_busy(q: QueueConfig, agent: AgentState, contact: WaitingContact) -> Score:
+    return (float(agent.load), float(agent.answered), agent.idle_since, float(agent.agent_id))
+
+
+def _score_longest_idle(q: QueueConfig, agent: AgentState, contact: WaitingContact) -> Score:
+    return (float(agent.load), agent.idle_since, float(agent.agent_id))
+
+
+def _score_skills(q: QueueConfig, agent: AgentState, contact: WaitingContact) -> Score:
+    return (-float(agent.skill_for(contact.product, contact.module)), float(agent.load),
+            agent.idle_since, float(agent.agent_id))
+
+
+_WIN_REASONS = {
+    Strategy.ROUND_ROBIN: "next in turn after the last agent rung in this queue",
+    Strategy.LEAST_BUSY: "fewest active contacts (then fewest answered, longest idle)",
+    Strategy.LONGEST_IDLE: "idle the longest",
+    Strategy.RING_ALL: "idle the longest",
+    Strategy.SKILLS: "highest skill for the product/module (then least busy, longest idle)",
+}
+
+
+def _win_reason(strategy: Strategy, top: list[tuple[Score, int]]) -> str:
+    rest = f" among {len(top)} top candidates" if len(top) > 1 else " (only candidate)"
+    return f"agent {top[0][1]}: {_WIN_REASONS[strategy]}{rest}"
+
+
+def _note(strategy: Strategy, agent: AgentState) -> str:
+    return (f"load {agent.load}, idle since {agent.idle_since:.0f}, answered {agent.answered}"
+            + (f", skills {len(agent.skills)}" if strategy is Strategy.SKILLS else ""))
+
+
+def _summary(excluded: Counter[str]) -> str:
+    if not excluded:
+        return "no agents"
+    return ", ".join(f"{n} {why}" for why, n in excluded.most_common())
