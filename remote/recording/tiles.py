@@ -1,0 +1,216 @@
+"""Virtual keyframes: which records currently paint each part of the screen.
+
+The writer never decodes pixels. It only reads each rectangle's geometry and keeps, for
+every 16x16 cell of the screen, the offsets of the records whose pixels are still visible
+there (newest first, at most ``DEPTH``: a rectangle covering the cell resets its stack, a
+partial one pushes onto it). A COPY rectangle reads pixels that earlier records painted at
+its source, so those records are "pinned" to the source area until the next composite
+keyframe. A virtual keyframe stores this map; a player replays only the pinned records
+and, of the others, only the rectangles over cells they still own.
+
+When a stack overflows or too many records are pinned, the map cannot stand alone
+(``complete`` is False) until the writer adds a composite keyframe, which replaces every
+entry it covers.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from remote.protocol.encodings import EncodedRect, Encoding
+
+CELL = 16
+DEPTH = 4
+PIN_CAP = 4096
+
+VK_HEAD = struct.Struct(">QHHHBBII")
+PIN = struct.Struct(">IHHHH")
+Region = tuple[int, int, int, int]
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+class TileTracker:
+    """Cell ownership for one recording, fed with each frame record's rectangles."""
+
+    def __init__(self) -> None:
+        self.layout_offset = -1
+        self.width = 0
+        self.height = 0
+        self.owners = np.full((0, 0, DEPTH), -1, dtype=np.int64)
+        self.pinned: dict[int, list[Region]] = {}
+        self._pin_count = 0
+        self.overflow_at = -1
+        self.positions: dict[int, int] = {}  # composite keyframe offset -> as_of
+
+    @property
+    def ready(self) -> bool:
+        return self.layout_offset >= 0
+
+    @property
+    def complete(self) -> bool:
+        return self.ready and self.overflow_at < 0
+
+    def layout(self, offset: int, width: int, height: int) -> None:
+        """A new screen layout: the screen starts black, nothing paints it yet."""
+        self.layout_offset = offset
+        self.width, self.height = width, height
+        self.owners = np.full((_ceil_div(height, CELL), _ceil_div(width, CELL), DEPTH), -1,
+                              dtype=np.int64)
+        self.pinned.clear()
+        self._pin_count = 0
+        self.overflow_at = -1
+
+    def paint(self, offset: int, rects: Iterable[EncodedRect]) -> None:
+        """Record that the frame record at ``offset`` painted ``rects`` (geometry only)."""
+        if not self.ready:
+            return
+        for rect in rects:
+            if rect.w <= 0 or rect.h <= 0 or rect.x < 0 or rect.y < 0 \
+                    or rect.x + rect.w > self.width or rect.y + rect.h > self.height:
+                continue  # the decoder rejects it too; it paints nothing
+            if rect.encoding is Encoding.COPY and len(rect.data) == 4:
+                sx, sy = struct.unpack(">HH", rect.data)
+                self._pin_source(offset, (sx, sy, rect.w, rect.h))
+            self._cover(offset, rect.x, rect.y, rect.w, rect.h)
+
+    def _pin_source(self, offset: int, src: Region) -> None:
+        sx, sy, w, h = src
+        if sx + w > self.width or sy + h > self.height:
+            return
+        cells = self.owners[sy // CELL:_ceil_div(sy + h, CELL), sx // CELL:_ceil_div(sx + w, CELL)]
+        for owner in np.unique(cells[cells >= 0]).tolist():
+            self.pinned.setdefault(owner, []).append(src)
+            self._pin_count += 1
+        if self._pin_count > PIN_CAP:
+            self.overflow_at = offset
+
+    def _cover(self, offset: int, x: int, y: int, w: int, h: int) -> None:
+        rows, cols = self.owners.shape[:2]
+        tx0, ty0 = x // CELL, y // CELL
+        tx1, ty1 = _ceil_div(x + w, CELL), _ceil_div(y + h, CELL)
+        fx0, fy0 = _ceil_div(x, CELL), _ceil_div(y, CELL)
+        fx1 = cols if x + w >= self.width else (x + w) // CELL
+        fy1 = rows if y + h >= self.height else (y + h) // CELL
+        region = self.owners[ty0:ty1, tx0:tx1]
+        if (fx0, fy0, fx1, fy1) == (tx0, ty0, tx1, ty1):
+            region[..., 0] = offset
+            region[..., 1:] = -1
+            return
+        full = np.zeros(region.shape[:2], dtype=bool)
+        if fx1 > fx0 and fy1 > fy0:
+            full[fy0 - ty0:fy1 - ty0, fx0 - tx0:fx1 - tx0] = True
+        partial = ~full & (region[..., 0] != offset)
+        if partial.any():
+            stack = region[partial]
+            if (stack[:, -1] >= 0).any():
+                self.overflow_at = offset
+            stack[:, 1:] = stack[:, :-1].copy()
+            stack[:, 0] = offset
+            region[partial] = stack
+        if full.any():
+            region[full] = [offset] + [-1] * (DEPTH - 1)
+
+    def composite(self, offset: int, as_of: int) -> None:
+        """A composite keyframe at ``offset`` shows the screen after record ``as_of``."""
+        self.positions[offset] = as_of
+        if as_of < self.layout_offset:
+            return  # the screen was re-laid out since; the keyframe paints nothing now
+        old = (self.owners >= 0) & (self.owners <= as_of)
+        older = np.zeros_like(old)
+        older[..., 1:] = old[..., :-1]
+        self.owners[old & ~older] = offset
+        self.owners[old & older] = -1
+        stale = [o for o in self.pinned if o <= as_of]
+        for o in stale:
+            self._pin_count -= len(self.pinned.pop(o))
+        if stale:
+            self.pinned.setdefault(offset, []).append((0, 0, self.width, self.height))
+            self._pin_count += 1
+        if self.overflow_at <= as_of:
+            self.overflow_at = -1
+
+    def snapshot(self) -> bytes:
+        """The virtual keyframe payload for the current state."""
+        used = self.owners[self.owners >= 0]
+        entries = np.union1d(np.unique(used), np.fromiter(self.pinned, dtype=np.int64))
+        positions = np.array([self.positions.get(int(o), int(o)) for o in entries], dtype=">u8")
+        idx = np.full(self.owners.shape, -1, dtype=">i4")
+        mask = self.owners >= 0
+        idx[mask] = np.searchsorted(entries, self.owners[mask])
+        pins = b"".join(PIN.pack(int(np.searchsorted(entries, o)), *r)
+                        for o, regions in self.pinned.items() for r in regions)
+        body = entries.astype(">u8").tobytes() + positions.tobytes() + idx.tobytes() + pins
+        head = VK_HEAD.pack(self.layout_offset, self.width, self.height, CELL, DEPTH,
+                            int(self.complete), len(entries), self._pin_count)
+        return head + zlib.compress(body, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class VirtualKeyframe:
+    """A parsed virtual keyframe: what to replay, in which order, over which cells."""
+
+    layout_offset: int
+    width: int
+    height: int
+    cell: int
+    complete: bool
+    entries: np.ndarray  # record offsets, ascending
+    positions: np.ndarray  # replay position of each entry
+    owners: np.ndarray  # (rows, cols, depth) entry index or -1
+    pins: list[tuple[int, Region]]
+
+    @classmethod
+    def unpack(cls, data: bytes | memoryview) -> VirtualKeyframe:
+        from remote.recording.format import FormatError
+
+        if len(data) < VK_HEAD.size:
+            raise FormatError("virtual keyframe too short")
+        layout, w, h, cell, depth, complete, n, n_pins = VK_HEAD.unpack_from(data, 0)
+        try:
+            body = zlib.decompress(memoryview(data)[VK_HEAD.size:])
+        except zlib.error as exc:
+            raise FormatError(f"virtual keyframe is corrupt: {exc}") from exc
+        rows, cols = _ceil_div(h, max(cell, 1)), _ceil_div(w, max(cell, 1))
+        sizes = (n * 8, n * 8, rows * cols * depth * 4, n_pins * PIN.size)
+        if cell == 0 or sum(sizes) != len(body):
+            raise FormatError("virtual keyframe has the wrong size")
+        pos = 0
+        arrays = []
+        for size, dtype in zip(sizes[:3], (">u8", ">u8", ">i4"), strict=True):
+            arrays.append(np.frombuffer(body, dtype=dtype, count=size // np.dtype(dtype).itemsize,
+                                        offset=pos))
+            pos += size
+        pins = [(i, (x, y, pw, ph)) for i, x, y, pw, ph in PIN.iter_unpack(body[pos:])]
+        owners = arrays[2].astype(np.int32).reshape(rows, cols, depth)
+        return cls(layout, w, h, cell, bool(complete), arrays[0].astype(np.int64),
+                   arrays[1].astype(np.int64), owners, pins)
+
+    def replay_order(self) -> list[int]:
+        """Entry indices sorted by replay position."""
+        return np.argsort(self.positions, kind="stable").tolist()
+
+    def cells_of(self) -> dict[int, np.ndarray]:
+        """For each entry index, the (row, col) cells it still owns, as an (n, 2) array."""
+        rows, cols, depth = self.owners.shape
+        flat = self.owners.reshape(-1)
+        where = np.nonzero(flat >= 0)[0]
+        owner = flat[where]
+        cell_index = where // depth
+        order = np.argsort(owner, kind="stable")
+        owner, cell_index = owner[order], cell_index[order]
+        splits = np.nonzero(np.diff(owner))[0] + 1
+        result: dict[int, np.ndarray] = {}
+        for group_owner, group_cells in zip(np.split(owner, splits), np.split(cell_index, splits),
+                                            strict=True):
+            if len(group_owner):
+                result[int(group_owner[0])] = np.stack(
+                    (group_cells // cols, group_cells % cols), axis=1)
+        return result
