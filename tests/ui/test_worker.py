@@ -29,13 +29,6 @@ def test_signal_emit_does_not_leak_true(qtbot) -> None:
     assert after >= before - 10, f"refcount of True fell from {before} to {after}"
 
 
-@pytest.fixture
-def worker():
-    w = Worker().start()
-    yield w
-    w.stop()
-
-
 def test_submit_runs_on_the_worker_thread(worker: Worker) -> None:
     async def where() -> str:
         await asyncio.sleep(0)
