@@ -204,10 +204,14 @@ class RecordingReader:
             offset = rec.end
 
     def rects(self, rec: RecordInfo) -> list[EncodedRect]:
-        if rec.type is RecordType.FRAME:
-            return self._parse(bytes(self.payload(rec)))
-        if rec.type is RecordType.KEYFRAME:
-            return list(Keyframe.unpack(self.payload(rec)).rects)
+        """The rectangles of a frame or keyframe record; a corrupt one yields none (logged)."""
+        try:
+            if rec.type is RecordType.FRAME:
+                return self._parse(bytes(self.payload(rec)))
+            if rec.type is RecordType.KEYFRAME:
+                return list(Keyframe.unpack(self.payload(rec)).rects)
+        except FormatError as exc:
+            log.warning("recording %s: record at %d skipped: %s", self.path, rec.offset, exc)
         return []
 
     # ---- timeline -------------------------------------------------------------------------------
