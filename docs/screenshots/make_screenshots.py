@@ -1,0 +1,175 @@
+"""Make docs/screenshots/{ringing,session,wrapup}.png under Xvfb.
+
+Two X screens: one is the customer's desktop (a terminal with the failing program, a note),
+the other shows the console (xcb platform, a real window). The loop is the real one: an
+embedded hub with the demo data, the console signed in as demo/demo and Ready, a Tandem
+Assist on the customer's screen requesting help with consent given, accept, chat, wrap-up.
+
+    .venv/bin/python docs/screenshots/make_screenshots.py [--out docs/screenshots]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.support.xserver import Xvfb  # noqa: E402
+
+CUSTOMER_LOG = r"""$ erp-client --export monthly-report --period 2026-10
+[16:02:11] ERP client 5.2.1 (build 4471) on ACC-07
+[16:02:11] Loading module Reports ... ok
+[16:02:12] Querying ledger 2026-10 ... 18 204 rows
+[16:02:14] Rendering PDF (A4, 41 pages) ...
+Traceback (most recent call last):
+  File "erp/reports/export.py", line 212, in render_page
+    font = fonts.load(style.font_family)
+  File "erp/reports/fonts.py", line 88, in load
+    raise FontMissing(name)
+erp.reports.fonts.FontMissing: 'SimSun' is not installed
+[16:02:14] Export failed: 导出失败 (code E-REP-0412)
+$ _"""
+
+
+def customer_desktop(display: str) -> list[subprocess.Popen[bytes]]:
+    """Paint a desktop background and open a terminal showing the customer's problem."""
+    from Xlib import display as xdisplay
+
+    disp = xdisplay.Display(display)
+    screen = disp.screen()
+    colormap = screen.default_colormap
+    pixel = colormap.alloc_color(0x2F00, 0x4E00, 0x7300).pixel
+    screen.root.change_attributes(background_pixel=pixel)
+    screen.root.clear_area(0, 0, 0, 0)
+    disp.sync()
+    disp.close()
+    log = Path(tempfile.mkdtemp()) / "erp.log"
+    log.write_text(CUSTOMER_LOG, encoding="utf-8")
+    env = dict(os.environ, DISPLAY=display)
+    term = subprocess.Popen(
+        ["xterm", "-geometry", "96x22+60+60", "-fa", "DejaVu Sans Mono", "-fs", "11",
+         "-bg", "#0f172a", "-fg", "#e2e8f0", "-title", "ERP client",
+         "-e", f"cat {log}; exec sleep 100000"], env=env)
+    note = subprocess.Popen(
+        ["xmessage", "-geometry", "+760+520", "-center", "-buttons", "OK",
+         "ERP client: the monthly export stopped working after yesterday's update."],
+        env=env)
+    return [term, note]
+
+
+def wait_for(app, condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    """Process Qt events until ``condition`` holds (raises after ``timeout_s``)."""
+    from PySide6.QtCore import QDeadlineTimer, QEventLoop
+
+    deadline = QDeadlineTimer(int(timeout_s * 1000))
+    while not condition():
+        if deadline.hasExpired():
+            raise TimeoutError(f"timed out waiting for {what}")
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+
+
+def run(out: Path) -> None:
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from app import config as app_config
+    from app.api import messages as m
+    from app.hub.embedded import EmbeddedHub
+    from ui.console import Console
+    from ui.look import apply_style
+    from ui.main import AssistProcess
+    from ui.main_window import MainWindow
+    from ui.worker import Worker
+
+    out.mkdir(parents=True, exist_ok=True)
+    with Xvfb(1600, 1000) as console_x, Xvfb(1280, 800) as customer_x:
+        os.environ["DISPLAY"] = console_x.display
+        os.environ["QT_QPA_PLATFORM"] = "xcb"
+        helpers = customer_desktop(customer_x.display)
+        data_dir = Path(tempfile.mkdtemp(prefix="tandem-shots-"))
+        hub = EmbeddedHub(app_config.defaults(data_dir=data_dir, port=0, demo=True,
+                                              ring_timeout_s=600.0))
+        url = hub.start()
+        app = QApplication.instance() or QApplication([])
+        apply_style(app)
+        worker = Worker().start()
+        console = Console(url, worker)
+        window = MainWindow(console, QSettings(str(data_dir / "console.ini"),
+                                               QSettings.Format.IniFormat))
+        window.resize(1480, 900)
+        window.show()
+        assist = None
+        try:
+            console.sign_in("demo", "demo")
+            wait_for(app, lambda: console.login is not None, 20, "sign-in")
+            console.set_state(m.AgentState.READY)
+            wait_for(app, lambda: console.state is m.AgentState.READY, 10, "Ready")
+            assist = AssistProcess(url, problem="The monthly report export crashes since "
+                                   "yesterday's update (E-REP-0412). 导出月度报表时程序崩溃。"
+                                   ).start(customer_x.env())
+            wait_for(app, lambda: console.ring is not None, 30, "the ring")
+            wait_for(app, lambda: False if not window.isVisible() else True, 1, "paint")
+            _pause(app, 2.5)
+            window.grab().save(str(out / "ringing.png"))
+
+            window.ring_panel.on_accept_clicked()
+            wait_for(app, lambda: console.session.consent == "control", 30, "consent")
+            view = window.session_view
+            wait_for(app, lambda: not view.screen.image().isNull(), 20, "first frame")
+            view.control_button.setChecked(True)
+            _pause(app, 3.0)
+            from remote.protocol.messages import ChatLine
+
+            view.chat.add_line("Wang Fang", "It crashes every time I export the monthly "
+                               "report.", mine=False)
+            name = console.login.agent.display_name
+            console.session.send(ChatLine(name, "I can see the error: the SimSun font is "
+                                          "missing. Let me install it for you."))
+            view.chat.add_line(name, "I can see the error: the SimSun font is missing. "
+                               "Let me install it for you.", mine=True)
+            _pause(app, 1.5)
+            window.grab().save(str(out / "session.png"))
+
+            console.start_wrap_up()
+            wait_for(app, lambda: window.work.currentWidget() is window._wrap_page, 10,
+                     "wrap-up")
+            form = window.wrap_up_form
+            form.title_edit.setText("Monthly report export fails: SimSun font missing")
+            form.classification.setCurrentIndex(
+                form.classification.findData(m.Classification.ENVIRONMENT))
+            form.notes.setPlainText("Export stopped after the 5.2.1 update; the Reports "
+                                    "module now needs SimSun. Installed the font remotely.")
+            form.resolution.setPlainText("Installed SimSun; export of 2026-10 succeeded.")
+            form.solved.setChecked(True)
+            _pause(app, 1.0)
+            window.grab().save(str(out / "wrapup.png"))
+        finally:
+            if assist is not None:
+                assist.stop()
+            console.shutdown()
+            worker.stop()
+            hub.stop()
+            for proc in helpers:
+                proc.terminate()
+                proc.wait()
+
+
+def _pause(app, seconds: float) -> None:
+    from PySide6.QtCore import QDeadlineTimer, QEventLoop
+
+    deadline = QDeadlineTimer(int(seconds * 1000))
+    while not deadline.hasExpired():
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
+    run(parser.parse_args().out)

@@ -1,0 +1,253 @@
+"""The whole loop through the console, with real parts only.
+
+A real ``EmbeddedHub`` on a temp SQLite file (demo data: agent demo/demo) and a real Tandem
+Assist subprocess capturing the session's Xvfb display; the console (offscreen Qt) signs in,
+goes Ready, rings with the profile, accepts; the customer's consent arrives; frames reach
+the viewer widget until its image equals the Xvfb screen; a click in the viewer moves the
+pointer on the Xvfb display; chat goes both ways; wrap-up creates a ticket with the session
+linked. Then: decline, ring timeout, customer ends the session, hub lost and restored.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from app import config as app_config
+from app.api import messages as m
+from ui.console import Console
+from ui.main import AssistProcess
+from ui.main_window import MainWindow
+
+embedded = pytest.importorskip("app.hub.embedded", reason="HUB's EmbeddedHub not there yet")
+pytest.importorskip("remote.assist.main", reason="ASSIST's tandem-assist not there yet")
+
+pytestmark = [pytest.mark.xvfb, pytest.mark.slow]
+
+PROBLEM = "Export crashes since the update"
+
+
+def xvfb_screen(xvfb) -> np.ndarray:
+    """The Xvfb root window as an h x w x 4 BGRX array (mss, like the assist grabs it)."""
+    import mss
+
+    with mss.mss(display=xvfb.display) as grabber:
+        shot = grabber.grab(grabber.monitors[1])
+        return np.frombuffer(shot.bgra, np.uint8).reshape(shot.height, shot.width, 4).copy()
+
+
+def widget_pixels(view) -> np.ndarray:
+    from tests.ui.test_screen_view import image_array
+
+    return image_array(view.image())
+
+
+def pointer_position(xvfb) -> tuple[int, int]:
+    out = subprocess.run(["xdotool", "getmouselocation", "--shell"], env=xvfb.env(),
+                         capture_output=True, text=True, check=True).stdout
+    values = dict(line.split("=", 1) for line in out.split() if "=" in line)
+    return int(values["X"]), int(values["Y"])
+
+
+@pytest.fixture
+def hub_config(tmp_path: Path, free_port: int) -> app_config.Config:
+    return app_config.defaults(data_dir=tmp_path / "hub", port=free_port, demo=True,
+                               ring_timeout_s=60.0)
+
+
+@pytest.fixture
+def hub(hub_config) -> Iterator[object]:
+    hub_config.resolved_data_dir.mkdir(parents=True, exist_ok=True)
+    server = embedded.EmbeddedHub(hub_config)
+    server.url = server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def desktop(xvfb) -> Iterator[None]:
+    """Something to look at on the customer's screen: a terminal with text."""
+    term = subprocess.Popen(["xterm", "-geometry", "80x20+40+40", "-e",
+                             "echo Tandem whole loop; exec sleep 600"], env=xvfb.env())
+    yield None
+    term.terminate()
+    term.wait()
+
+
+@pytest.fixture
+def window(qtbot, worker, settings, hub) -> Iterator[MainWindow]:
+    console = Console(hub.url, worker)
+    win = MainWindow(console, settings)
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(console.signed_in, timeout=20000):
+        console.sign_in("demo", "demo")
+    with qtbot.waitSignal(console.state_changed, timeout=10000,
+                          check_params_cb=lambda s, *_: s is m.AgentState.READY):
+        console.set_state(m.AgentState.READY)
+    yield win
+    console.shutdown()
+
+
+@pytest.fixture
+def start_assist(xvfb, hub) -> Iterator:
+    started: list[AssistProcess] = []
+
+    def start(consent: str = "control") -> AssistProcess:
+        proc = AssistProcess(hub.url, problem=PROBLEM, consent=consent).start(xvfb.env())
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.stop()
+
+
+def ring(qtbot, window: MainWindow, start_assist, consent: str = "control"):
+    console = window.console
+    with qtbot.waitSignal(console.ring_started, timeout=30000) as blocker:
+        proc = start_assist(consent)
+    return proc, blocker.args[0]
+
+
+def accept(qtbot, window: MainWindow) -> None:
+    console = window.console
+    with qtbot.waitSignal(console.session_started, timeout=15000):
+        qtbot.mouseClick(window.ring_panel.accept_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: console.session.consent == "control", timeout=20000)
+
+
+def test_whole_loop(qtbot, xvfb, desktop, window: MainWindow, start_assist) -> None:
+    console, view = window.console, window.session_view
+    _proc, ringing = ring(qtbot, window, start_assist)
+    # Screen pop at the ring, before accept.
+    assert window.ring_panel.isVisible()
+    assert PROBLEM in window.ring_panel._problem.text()
+    assert ringing.company and ringing.company in window.profile.section_text("customer")
+
+    accept(qtbot, window)
+    assert view.control_button.isEnabled()
+    screen = view.screen
+    qtbot.waitUntil(lambda: screen.screen_size().width() == xvfb.width, timeout=15000)
+
+    # After the lossless refresh the viewer's image equals the Xvfb screen.
+    def same_as_xvfb() -> bool:
+        return np.array_equal(widget_pixels(screen)[:, :, :3], xvfb_screen(xvfb)[:, :, :3])
+
+    qtbot.waitUntil(same_as_xvfb, timeout=20000)
+
+    # A click in the viewer moves the pointer on the Xvfb display.
+    view.control_button.setChecked(True)
+    target = (321, 234)
+    point = screen.to_widget(*target).toPoint()
+    assert screen.to_remote(point.toPointF()) is not None
+    expected = screen.to_remote(point.toPointF())
+    qtbot.mouseClick(screen, Qt.MouseButton.LeftButton, pos=point)
+    qtbot.waitUntil(lambda: pointer_position(xvfb) == expected, timeout=10000)
+
+    # Chat from the agent reaches the hub's session (the assist echoes nothing; the relay
+    # delivers the customer's lines back to us).
+    view.chat.input.setText("Hello from the agent")
+    qtbot.keyClick(view.chat.input, Qt.Key.Key_Return)
+    assert view.chat.lines()[-1][1:] == ("Hello from the agent", True)
+
+    # Wrap-up creates a ticket with the session linked; the agent is Ready again.
+    session_id = console.current_session.session_id
+    console.start_wrap_up()
+    form = window.wrap_up_form
+    form.title_edit.setText("Export crash")
+    form.classification.setCurrentIndex(form.classification.findData(m.Classification.BUG))
+    form.resolution.setPlainText("Reinstalled the font")
+    form.solved.setChecked(True)
+    with qtbot.waitSignal(console.wrap_up_saved, timeout=15000) as saved:
+        qtbot.mouseClick(form.submit_button, Qt.MouseButton.LeftButton)
+    done: m.WrapUpDone = saved.args[0]
+    qtbot.waitUntil(lambda: console.state is m.AgentState.READY, timeout=5000)
+
+    details: list[m.TicketDetail] = []
+    console.ticket_detail(done.ticket_id, details.append)
+    qtbot.waitUntil(lambda: bool(details), timeout=10000)
+    detail = details[0]
+    assert detail.ticket.number == done.number
+    assert detail.ticket.classification == "bug"
+    assert any(str(s.session_id) == str(session_id) or s.session_id for s in detail.sessions)
+
+
+def test_decline_sends_the_contact_back(qtbot, window: MainWindow, start_assist) -> None:
+    console = window.console
+    ring(qtbot, window, start_assist)
+    with qtbot.waitSignal(console.ring_ended, timeout=5000) as ended:
+        qtbot.mouseClick(window.ring_panel.decline_button, Qt.MouseButton.LeftButton)
+    assert ended.args[1] == "declined"
+    assert not window.ring_panel.isVisible()
+    assert console.current_session is None
+
+
+def test_ring_timeout(qtbot, tmp_path, free_port, xvfb, worker, settings) -> None:
+    config = app_config.defaults(data_dir=tmp_path / "hub", port=free_port, demo=True,
+                                 ring_timeout_s=1.0)
+    config.resolved_data_dir.mkdir(parents=True)
+    server = embedded.EmbeddedHub(config)
+    url = server.start()
+    console = Console(url, worker)
+    win = MainWindow(console, settings)
+    qtbot.addWidget(win)
+    assist = None
+    try:
+        with qtbot.waitSignal(console.signed_in, timeout=20000):
+            console.sign_in("demo", "demo")
+        with qtbot.waitSignal(console.state_changed, timeout=10000,
+                              check_params_cb=lambda s, *_: s is m.AgentState.READY):
+            console.set_state(m.AgentState.READY)
+        with qtbot.waitSignal(console.ring_started, timeout=30000):
+            assist = AssistProcess(url, problem=PROBLEM).start(xvfb.env())
+        with qtbot.waitSignal(console.ring_ended, timeout=15000,
+                              check_params_cb=lambda _o, reason: reason == "timeout"):
+            pass
+        assert "not answered in time" in win.ring_note.text()
+    finally:
+        if assist is not None:
+            assist.stop()
+        console.shutdown()
+        server.stop()
+
+
+def test_customer_ends_the_session(qtbot, xvfb, window: MainWindow, start_assist) -> None:
+    console, view = window.console, window.session_view
+    proc, _ = ring(qtbot, window, start_assist)
+    accept(qtbot, window)
+    with qtbot.waitSignal(console.session_ended, timeout=20000):
+        proc.stop()  # the customer closes Tandem Assist
+    assert view.banner.isVisible()
+    assert not view.control_button.isEnabled()
+    qtbot.waitUntil(lambda: console.state is m.AgentState.WRAP_UP, timeout=5000)
+
+
+def test_hub_connection_lost_and_restored(qtbot, hub_config, worker, settings) -> None:
+    hub_config.resolved_data_dir.mkdir(parents=True, exist_ok=True)
+    server = embedded.EmbeddedHub(hub_config)
+    url = server.start()
+    console = Console(url, worker)
+    win = MainWindow(console, settings)
+    qtbot.addWidget(win)
+    try:
+        with qtbot.waitSignal(console.signed_in, timeout=20000):
+            console.sign_in("demo", "demo")
+        with qtbot.waitSignal(console.connection_changed, timeout=15000,
+                              check_params_cb=lambda up, _t: not up):
+            server.stop()
+        assert "reconnecting" in win.connection_label.text()
+        server = embedded.EmbeddedHub(hub_config)
+        with qtbot.waitSignal(console.connection_changed, timeout=30000,
+                              check_params_cb=lambda up, _t: up):
+            assert server.start() == url
+        assert "Connected" in win.connection_label.text()
+    finally:
+        console.shutdown()
+        server.stop()
+
