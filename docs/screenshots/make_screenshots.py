@@ -76,12 +76,12 @@ def wait_for(app, condition: Callable[[], bool], timeout_s: float, what: str) ->
 
 
 def run(out: Path) -> None:
+    from app.hub.embedded import EmbeddedHub
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from app import config as app_config
     from app.api import messages as m
-    from app.hub.embedded import EmbeddedHub
     from ui.console import Console
     from ui.look import apply_style
     from ui.main import AssistProcess
