@@ -1,0 +1,207 @@
+"""The persistent dispatcher on a real SQLite file: every change stored, restart recovers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.agents.models import Agent, AgentStatus
+from app.contacts.models import Contact, ContactStatus
+from app.routing.dispatcher import Dispatcher, RoutingSettings
+from app.routing.models import OfferStatus, RoutingDecision, RoutingOffer, RoutingState
+from app.routing.types import LeaveTicket, Offer, OfferCancelled, OfferExpired
+from tests.app.routing.dbsupport import Factory
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime(2025, 6, 2, 9, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> dt.datetime:
+        self.now += dt.timedelta(seconds=seconds)
+        return self.now
+
+
+def offers(actions: list) -> list[Offer]:
+    return [a for a in actions if isinstance(a, Offer)]
+
+
+def setup(sf: sessionmaker[Session], agents: int = 2, **queue: object):
+    f = Factory(sf)
+    queue_id = f.queue(ring_timeout_seconds=20, **queue)
+    agent_ids = [f.agent() for _ in range(agents)]
+    clock = Clock()
+    d = Dispatcher(sf, RoutingSettings(decline_cooldown_s=60.0), clock=clock)
+    d.recover()
+    return f, d, clock, queue_id, agent_ids
+
+
+def contact_row(sf: sessionmaker[Session], contact_id: int) -> Contact:
+    with sf() as s:
+        return s.get(Contact, contact_id)  # type: ignore[return-value]
+
+
+def offer_status(sf: sessionmaker[Session], offer_id: int) -> OfferStatus:
+    with sf() as s:
+        return s.get(RoutingOffer, offer_id).status  # type: ignore[union-attr]
+
+
+def test_ring_accept_and_finish_are_persisted(session_factory: sessionmaker[Session]) -> None:
+    f, d, clock, queue_id, (a1, a2) = setup(session_factory)
+    d.agent_state_changed(a1, AgentStatus.READY)
+    cid = f.contact(f.customer("vip"), queue_id)
+    [offer] = offers(d.contact_arrived(cid))
+    assert offer.agent_id == a1
+    row = contact_row(session_factory, cid)
+    assert row.status == ContactStatus.OFFERED and row.offered_at == clock.now
+    assert offer_status(session_factory, offer.offer_id) == OfferStatus.RINGING
+    clock.advance(5)
+    result = d.offer_accepted(offer.offer_id, a1)
+    assert result.ok and result.contact_id == cid
+    row = contact_row(session_factory, cid)
+    assert row.status == ContactStatus.ANSWERED and row.agent_id == a1
+    with session_factory() as s:
+        assert s.get(Agent, a1).status == AgentStatus.BUSY  # type: ignore[union-attr]
+    assert not d.offer_accepted(offer.offer_id, a1).ok  # a second accept changes nothing
+    clock.advance(300)
+    d.contact_finished(cid)
+    row = contact_row(session_factory, cid)
+    assert row.status == ContactStatus.ENDED and row.ended_at == clock.now
+    with session_factory() as s:
+        assert s.get(Agent, a1).status == AgentStatus.READY  # type: ignore[union-attr]
+
+
+def test_ring_timeout_then_decline_then_next_agent(session_factory: sessionmaker[Session]) -> None:
+    f, d, clock, queue_id, (a1, a2) = setup(session_factory)
+    d.agent_state_changed(a1, AgentStatus.READY)
+    d.agent_state_changed(a2, AgentStatus.READY)
+    cid = f.contact(f.customer(), queue_id)
+    [first] = offers(d.contact_arrived(cid))
+    clock.advance(20)
+    actions = d.tick()
+    assert any(isinstance(a, OfferExpired) for a in actions)
+    [second] = offers(actions)
+    assert second.agent_id != first.agent_id
+    assert offer_status(session_factory, first.offer_id) == OfferStatus.EXPIRED
+    assert not d.offer_accepted(first.offer_id, first.agent_id).ok  # too late
+    assert offers(d.offer_declined(second.offer_id, second.agent_id)) == []  # both excluded
+    assert offer_status(session_factory, second.offer_id) == OfferStatus.DECLINED
+    assert contact_row(session_factory, cid).status == ContactStatus.QUEUED
+    with session_factory() as s:
+        declined = s.get(RoutingState, cid).declined  # type: ignore[union-attr]
+    assert set(declined) == {str(a1), str(a2)}
+    clock.advance(61)
+    [third] = offers(d.tick())  # cool-down over
+    assert third.contact_id == cid
+
+
+def test_agent_disconnect_mid_ring_keeps_contact(session_factory: sessionmaker[Session]) -> None:
+    f, d, clock, queue_id, (a1, a2) = setup(session_factory)
+    d.agent_state_changed(a1, AgentStatus.READY)
+    cid = f.contact(f.customer(), queue_id)
+    [offer] = offers(d.contact_arrived(cid))
+    actions = d.agent_disconnected(a1)
+    assert any(isinstance(a, OfferCancelled) for a in actions)
+    assert contact_row(session_factory, cid).status == ContactStatus.QUEUED
+    assert offer_status(session_factory, offer.offer_id) == OfferStatus.CANCELLED
+    [again] = offers(d.agent_state_changed(a2, AgentStatus.READY))  # backlog at once
+    assert again.contact_id == cid and again.agent_id == a2
+
+
+def test_hub_restart_recovers_queues(session_factory: sessionmaker[Session]) -> None:
+    f, d, clock, queue_id, (a1, a2) = setup(session_factory)
+    d.agent_state_changed(a1, AgentStatus.READY)
+    handled = f.contact(f.customer(), queue_id)
+    [offer] = offers(d.contact_arrived(handled))
+    d.offer_accepted(offer.offer_id, a1)
+    d.agent_state_changed(a2, AgentStatus.READY)
+    clock.advance(1)
+    ringing = f.contact(f.customer("basic"), queue_id)
+    [ring] = offers(d.contact_arrived(ringing))
+    assert ring.agent_id == a2
+    d.agent_state_changed(a2, AgentStatus.NOT_READY)  # withdraws: ringing waits again
+    clock.advance(1)
+    basic = f.contact(f.customer("basic"), queue_id)
+    d.contact_arrived(basic)
+    clock.advance(1)
+    svip = f.contact(f.customer("svip"), queue_id)
+    d.contact_arrived(svip)
+    clock.advance(1)
+    with session_factory() as s:
+        # a ring in flight when the hub dies
+        row = s.get(Contact, basic)
+        assert row is not None and row.status == ContactStatus.QUEUED
+
+    # The hub dies. A new one on the same database file:
+    clock.advance(60)
+    d2 = Dispatcher(session_factory, RoutingSettings(), clock=clock)
+    d2.recover()
+    assert d2.engine.waiting() == [svip, ringing, basic]
+    assert d2.queue_position(basic)[0] == 3
+    with session_factory() as s:
+        statuses = {a.id: a.status for a in s.scalars(select(Agent))}
+    assert statuses == {a1: AgentStatus.OFFLINE, a2: AgentStatus.OFFLINE}
+    assert d2.engine.agents[a1].exclusive == {handled}  # still on the remote session
+    assert offers(d2.agent_state_changed(a1, AgentStatus.READY)) == []  # at capacity
+    [first] = offers(d2.agent_state_changed(a2, AgentStatus.READY))
+    assert first.contact_id == svip
+    assert d2.offer_accepted(first.offer_id, a2).ok
+
+
+def test_ring_in_flight_at_restart_is_withdrawn(session_factory: sessionmaker[Session]) -> None:
+    f, d, clock, queue_id, (a1, _) = setup(session_factory)
+    d.agent_state_changed(a1, AgentStatus.READY)
+    cid = f.contact(f.customer(), queue_id)
+    [offer] = offers(d.contact_arrived(cid))
+    d2 = Dispatcher(session_factory, clock=clock)
+    d2.recover()
+    assert offer_status(session_factory, offer.offer_id) == OfferStatus.CANCELLED
+    assert contact_row(session_factory, cid).status == ContactStatus.QUEUED
+    assert not d2.offer_accepted(offer.offer_id, a1).ok  # the old ring cannot be answered
+    [new] = offers(d2.agent_state_changed(a1, AgentStatus.READY))
+    assert new.offer_id > offer.offer_id and new.contact_id == cid
+
+
+def test_decisions_explain_the_wait(session_factory: sessionmaker[Session]) -> None:
+    f, d, clock, queue_id, (a1, a2) = setup(session_factory)
+    d.agent_state_changed(a1, AgentStatus.NOT_READY)
+    cid = f.contact(f.customer("vip"), queue_id)
+    d.contact_arrived(cid)
+    clock.advance(240)
+    d.agent_state_changed(a2, AgentStatus.READY)
+    story = d.explain(cid)
+    assert [e["chosen_agent_id"] for e in story] == [None, a2]
+    assert story[0]["excluded"] == {"not_ready": 1, "offline": 1}
+    assert "no eligible agent" in story[0]["reason"]
+    assert story[1]["trigger"] == "agent_available" and story[1]["waited_s"] == 240
+    with session_factory() as s:
+        assert len(s.scalars(select(RoutingDecision)).all()) == 2
+
+
+def test_long_wait_becomes_leave_a_ticket(session_factory: sessionmaker[Session]) -> None:
+    f, d, clock, queue_id, _ = setup(session_factory, max_wait_seconds=120)
+    cid = f.contact(f.customer(), queue_id)
+    d.contact_arrived(cid)
+    clock.advance(120)
+    assert LeaveTicket(cid, "support") in d.tick()
+    assert contact_row(session_factory, cid).status == ContactStatus.ENDED
+    with session_factory() as s:
+        assert s.get(RoutingState, cid).outcome == "leave_ticket"  # type: ignore[union-attr]
+
+
+def test_abandon_while_ringing(session_factory: sessionmaker[Session]) -> None:
+    f, d, clock, queue_id, (a1, _) = setup(session_factory)
+    d.agent_state_changed(a1, AgentStatus.READY)
+    cid = f.contact(f.customer(), queue_id)
+    [offer] = offers(d.contact_arrived(cid))
+    clock.advance(3)
+    d.contact_abandoned(cid)
+    row = contact_row(session_factory, cid)
+    assert row.status == ContactStatus.ABANDONED and row.abandoned_at == clock.now
+    assert offer_status(session_factory, offer.offer_id) == OfferStatus.CANCELLED
+    assert not d.offer_accepted(offer.offer_id, a1).ok
