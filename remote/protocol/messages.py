@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import IntEnum, StrEnum
+from enum import IntEnum, IntFlag, StrEnum
 from typing import Any
 
 from remote.protocol.encodings import EncodedRect, Encoding
@@ -101,7 +101,7 @@ def _check_text(value: str, name: str, limit: int = MAX_TEXT) -> None:
 
 
 def _check_int(value: int, name: str, low: int, high: int) -> None:
-    _check(type(value) is int, f"{name} must be an integer")
+    _check(isinstance(value, int) and not isinstance(value, bool), f"{name} must be an integer")
     _check(low <= value <= high, f"{name} out of range {low}..{high}")
 
 
@@ -383,7 +383,7 @@ class CursorPos:
         _check_int(self.y, "y", I32_MIN, I32_MAX)
 
 
-class Buttons(IntEnum):
+class Buttons(IntFlag):
     """Bits of ``PointerEvent.buttons`` (RFB order): wheel "buttons" are pressed and released."""
 
     LEFT = 1 << 0
