@@ -109,7 +109,9 @@ class AgentStateWidget(QWidget):
         self.button.setText(label)
         self.button.setIcon(dot(STATE_COLOURS[state]))
         # Only Ready and Not ready are the agent's choice; the hub sets the others.
-        self.button.setEnabled(state in (m.AgentState.READY, m.AgentState.NOT_READY))
+        choosable = state in (m.AgentState.READY, m.AgentState.NOT_READY)
+        for action in (self._ready_action, *self._reason_actions):
+            action.setEnabled(choosable)
         self.on_tick()
 
     def text(self) -> str:

@@ -36,7 +36,9 @@ def apply_style(app: QApplication) -> None:
     font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
     app.setFont(font)
     app.setStyle("Fusion")
-    app.setStyleSheet(resource_path("console.qss").read_text(encoding="utf-8"))
+    sheet = resource_path("console.qss").read_text(encoding="utf-8")
+    # url() in a style sheet is relative to the working directory; make it absolute.
+    app.setStyleSheet(sheet.replace("@RESOURCES@", resource_path("").as_posix().rstrip("/")))
     app.setWindowIcon(QIcon(str(resource_path("logo.svg"))))
 
 

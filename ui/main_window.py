@@ -259,6 +259,10 @@ class MainWindow(QMainWindow):
         else:
             self.profile.show_empty(self.tr("No profile for this caller."))
         self.tabs.setCurrentIndex(0)
+        if self.work.currentWidget() is self.idle:
+            self.idle.title.setText(self.tr("Contact ringing"))
+            self.idle.hint.setText(self.tr("Accept ({0}) to ask the customer for consent and "
+                                           "see their screen here.").format(SHORTCUTS["accept"]))
         self.ringer.start(self.tr("Contact ringing"), f"{ring.caller} · {ring.company}")
 
     def on_ring_ended(self, offer_id: str, reason: str) -> None:
@@ -268,6 +272,8 @@ class MainWindow(QMainWindow):
             self.ring_note.setText(self.tr(RING_END_TEXTS.get(reason, reason)))
             self.ring_note.show()
             self.profile.show_empty()
+            if self.work.currentWidget() is self.idle:
+                self.idle.show_state(self.console.state)
 
     def on_session_started(self, accepted: m.Accepted) -> None:
         contact = self.console.current_contact

@@ -161,6 +161,124 @@ def run(out: Path) -> None:
                 proc.wait()
 
 
+DEMO_PROFILE = {
+    "customer": {"code": "HDJM-0042", "name": "华东精密机械有限公司", "tier": "vip",
+                 "region": "CN-East", "timezone": "Asia/Shanghai"},
+    "contact_person": {"name": "王芳 Wang Fang", "email": "wang.fang@hdjm.example",
+                       "phone": "+86 21 6555 0142"},
+    "sla": {"name": "VIP 7x24", "first_response_due_at": "2026-11-28T16:45:00+00:00",
+            "resolution_due_at": "2026-11-29T08:30:00+00:00"},
+    "products": [{"product": "ERP", "version": "5.2.1", "modules": ["Reports", "Finance"]},
+                 {"product": "MES", "version": "3.8", "modules": ["Scheduling"]}],
+    "machine": {"machine_id": "ACC-07-9f3c", "environment": {
+        "hostname": "ACC-07", "os": "Windows 11 Pro 23H2", "memory_mb": 16384},
+        "changes": [{"field": "ERP version", "before": "5.2.0", "after": "5.2.1"}]},
+    "recent_tickets": [{"number": "T-2026-1187", "title": "Ledger import rejects CSV",
+                        "status": "solved"},
+                       {"number": "T-2026-1203", "title": "Slow login after VPN change",
+                        "status": "waiting_customer"}],
+    "satisfaction": {"average": 4.6, "count": 11, "recent": []},
+    "notes": "Prefers Mandarin. Finance closes the books on the 3rd working day.",
+}
+
+
+def staged(out: Path) -> None:
+    """The same three views fed through the console's event path, without a hub.
+
+    For when the hub or the assist is not available: the customer's screen is still a real
+    Xvfb screen, grabbed with mss and composed into the viewer like a decoded frame.
+    """
+    from datetime import UTC, datetime, timedelta
+
+    import mss
+    import numpy as np
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from app.api import messages as m
+    from ui.console import Console
+    from ui.look import apply_style
+    from ui.main_window import MainWindow
+    from ui.screen_view import Tile
+    from ui.worker import Worker
+
+    out.mkdir(parents=True, exist_ok=True)
+    with Xvfb(1600, 1000) as console_x, Xvfb(1280, 800) as customer_x:
+        os.environ["DISPLAY"] = console_x.display
+        os.environ["QT_QPA_PLATFORM"] = "xcb"
+        helpers = customer_desktop(customer_x.display)
+        app = QApplication.instance() or QApplication([])
+        apply_style(app)
+        worker = Worker().start()
+        console = Console("ws://127.0.0.1:8765", worker)
+        tmp = Path(tempfile.mkdtemp(prefix="tandem-shots-"))
+        window = MainWindow(console, QSettings(str(tmp / "c.ini"), QSettings.Format.IniFormat))
+        window.resize(1480, 900)
+        window.show()
+        try:
+            now = datetime.now(UTC)
+            agent = m.AgentProfile(agent_id=2, login="demo", display_name="Li Na 李娜",
+                                   role=m.Role.AGENT, level="L2")
+            console.on_login_ok(m.LoginOk(token="t", agent=agent, expires_at=now,
+                                          status=m.AgentState.READY))
+            console.connection_changed.emit(
+                True, "Connected to ws://127.0.0.1:8765")
+            ring = m.Ring(offer_id="o-1", contact_id=17, caller="王芳 Wang Fang",
+                          company="华东精密机械有限公司", tier="vip", channel=m.Channel.ASSIST,
+                          problem="The monthly report export crashes since yesterday's update "
+                                  "(E-REP-0412). 导出月度报表时程序崩溃。",
+                          queued_at=now - timedelta(seconds=38),
+                          expires_at=now + timedelta(seconds=14), profile=DEMO_PROFILE)
+            console.on_hub_event(ring)
+            _pause(app, 1.5)
+            window.grab().save(str(out / "ringing.png"))
+
+            accepted = m.Accepted(offer_id="o-1", contact_id=17, session_id="s-17",
+                                  viewer_path="/viewer", viewer_token="x")
+            console.current_contact = ring
+            console.current_session = accepted
+            console._end_ring("o-1", "accepted")
+            console._set_state(m.AgentState.BUSY, None, datetime.now(UTC))
+            window.on_session_started(accepted)
+            window.on_consent_changed("control")
+            window.on_layout_changed(1280, 800, ["Monitor 1 (primary) · 1280×800"], 0)
+            _pause(app, 1.0)
+            with mss.mss(display=customer_x.display) as grabber:
+                shot = grabber.grab(grabber.monitors[1])
+            pixels = np.frombuffer(shot.bgra, np.uint8).reshape(shot.height, shot.width, 4)
+            window.session_view.screen.compose(1, [Tile(0, 0, pixels.copy())])
+            window.session_view.control_button.setChecked(True)
+            window.session_view.set_quality(24, 186, 3)
+            chat = window.session_view.chat
+            chat.add_line("王芳 Wang Fang", "It crashes every time I export the monthly report.",
+                          mine=False)
+            chat.add_line("Li Na 李娜", "I can see it: the SimSun font is missing since the "
+                          "update. I will install it for you now.", mine=True)
+            chat.add_line("王芳 Wang Fang", "好的，谢谢！", mine=False)
+            _pause(app, 1.0)
+            window.grab().save(str(out / "session.png"))
+
+            window.on_session_ended("s-17", "customer_ended")
+            console._set_state(m.AgentState.WRAP_UP, None, datetime.now(UTC))
+            console.start_wrap_up()
+            form = window.wrap_up_form
+            form.title_edit.setText("Monthly report export fails: SimSun font missing")
+            form.classification.setCurrentIndex(
+                form.classification.findData(m.Classification.ENVIRONMENT))
+            form.notes.setPlainText("Export stopped after the 5.2.1 update; the Reports "
+                                    "module now needs SimSun. Installed the font remotely.")
+            form.resolution.setPlainText("Installed SimSun; the 2026-10 export succeeded.")
+            form.solved.setChecked(True)
+            _pause(app, 1.0)
+            window.grab().save(str(out / "wrapup.png"))
+        finally:
+            window.ringer.stop()
+            worker.stop()
+            for proc in helpers:
+                proc.terminate()
+                proc.wait()
+
+
 def _pause(app, seconds: float) -> None:
     from PySide6.QtCore import QDeadlineTimer, QEventLoop
 
@@ -172,4 +290,7 @@ def _pause(app, seconds: float) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
-    run(parser.parse_args().out)
+    parser.add_argument("--staged", action="store_true",
+                        help="feed the views through the console's event path (no hub)")
+    options = parser.parse_args()
+    (staged if options.staged else run)(options.out)

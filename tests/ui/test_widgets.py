@@ -112,7 +112,7 @@ def test_agent_state_widget_shows_state_reason_and_offers_choices(qtbot) -> None
                      since=datetime.now(UTC) - timedelta(seconds=65))
     assert widget.text() == "Not ready: Lunch"
     assert widget.timer_label.text() == "1:05"
-    assert widget.button.isEnabled()
+    assert widget._ready_action.isEnabled()
     with qtbot.waitSignal(widget.state_requested, timeout=1000) as blocker:
         widget._ready_action.trigger()
     assert blocker.args == [m.AgentState.READY, None]
@@ -120,7 +120,7 @@ def test_agent_state_widget_shows_state_reason_and_offers_choices(qtbot) -> None
         widget._reason_actions[0].trigger()
     assert blocker.args == [m.AgentState.NOT_READY, "Break"]
     widget.set_state(m.AgentState.WRAP_UP)
-    assert widget.text() == "Wrap-up" and not widget.button.isEnabled()
+    assert widget.text() == "Wrap-up" and not widget._ready_action.isEnabled()
 
 
 def test_chat_panel_sends_typed_text_and_escapes_html(qtbot) -> None:
