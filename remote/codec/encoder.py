@@ -145,7 +145,7 @@ class ScreenEncoder:
             candidates = self._candidates(hints)
             dirty = self._dirty_tiles(cur32, candidates)
         copies: list[EncodedRect] = []
-        if self.detect_scroll and dirty.sum() >= 6:
+        if self.detect_scroll and candidates is not dirty and dirty.sum() >= 6:
             copies = self._detect_scroll(cur32, dirty)
             if copies:
                 dirty = self._dirty_tiles(cur32, dirty)
@@ -189,6 +189,10 @@ class ScreenEncoder:
         return out
 
     # -- dirty tiles ------------------------------------------------------------------
+
+    def candidate_tiles(self, hints: Iterable[Rect] | None) -> np.ndarray:
+        """The (rows, cols) boolean tile mask that ``hints`` touch (all tiles for None)."""
+        return self._candidates(hints)
 
     def _candidates(self, hints: Iterable[Rect] | None) -> np.ndarray:
         if hints is None:

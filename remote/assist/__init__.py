@@ -1,0 +1,1 @@
+"""Tandem Assist: the customer's program (help request, consent, screen sharing, control)."""

@@ -1,0 +1,251 @@
+"""The capture thread: watch, grab, encode, and hand screen messages to the network side.
+
+Runs in its own thread because grabbing and encoding take milliseconds per frame while
+numpy, simplejpeg and Pillow release the GIL, so the asyncio loop and the UI stay live.
+Pixels only leave while the customer's consent allows viewing (checked here before every
+frame and again by the session before sending). Frames respect the flow-control window:
+while it is full, changes accumulate and the next frame carries the newest screen.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from remote.assist.consent import ConsentGate
+from remote.assist.flow import FlowControl
+from remote.protocol import messages as m
+
+log = logging.getLogger(__name__)
+
+Rect = tuple[int, int, int, int]
+#: Largest FrameUpdate payload we build; bigger updates are split (the wire limit is 8 MiB).
+MAX_FRAME_BYTES = 4 * 1024 * 1024
+
+
+class ScreenStreamer:
+    """Streams one monitor of one display while ``gate`` allows viewing."""
+
+    def __init__(self, gate: ConsentGate, flow: FlowControl, send: Callable[[Any], None], *,
+                 monitor: int = 0, display: str | None = None, max_fps: float = 60.0,
+                 pointer_interval_s: float = 0.03) -> None:
+        self.gate = gate
+        self.flow = flow
+        self._send = send
+        self._monitor_index = monitor
+        self._display = display
+        self.min_interval_s = 1.0 / max_fps
+        self.pointer_interval_s = pointer_interval_s
+        self._stop = threading.Event()
+        self._full = threading.Event()
+        self._full.set()
+        self._new_layout = True
+        self._thread: threading.Thread | None = None
+        self._watcher: Any = None
+        self._ready = threading.Event()
+        self.error: Exception | None = None
+        self.monitor: Any = None
+        self.last_encode_s = 0.0
+
+    # -- control (any thread) ---------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="tandem-capture", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.wake()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def request_full(self) -> None:
+        """Send the whole screen again (viewer joined, RefreshRequest, consent re-granted)."""
+        self._full.set()
+        self.wake()
+
+    def select_monitor(self, index: int) -> None:
+        self._monitor_index = index
+        self._new_layout = True
+        self.request_full()
+
+    def wake(self) -> None:
+        watcher = self._watcher
+        if watcher is not None:
+            watcher.wake()
+
+    def wait_ready(self, timeout: float) -> bool:
+        return self._ready.wait(timeout)
+
+    # -- the thread -------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            self._loop()
+        except Exception as exc:  # reported to the session, which tells the customer
+            log.exception("screen capture stopped")
+            self.error = exc
+        finally:
+            self._ready.set()
+
+    def _open(self) -> tuple[Any, Any]:
+        from remote.capture.screen import ScreenGrabber
+
+        grabber = ScreenGrabber(0, self._display)
+        try:
+            from remote.capture.x11 import X11ChangeWatcher, X11Unavailable
+
+            try:
+                watcher: Any = X11ChangeWatcher(self._display)
+            except X11Unavailable as exc:
+                raise ImportError(str(exc)) from exc
+        except ImportError as exc:
+            from remote.capture.changes import PollingWatcher
+
+            log.info("no change notifications (%s); polling the screen", exc)
+            watcher = PollingWatcher()
+        return grabber, watcher
+
+    def _loop(self) -> None:
+        import numpy as np
+
+        from remote.codec.encoder import ScreenEncoder
+
+        grabber, watcher = self._open()
+        self._watcher = watcher
+        self._ready.set()
+        encoder: ScreenEncoder | None = None
+        frame: Any = None
+        pending: list[Rect] | None = []  # None: compare everything
+        last_frame = 0.0
+        last_pointer: tuple[int, int] | None = None
+        last_pointer_check = 0.0
+        cursor_serial: int | None = None
+        try:
+            while not self._stop.is_set():
+                if not self.gate.allows_view:
+                    watcher.wait(0.25)
+                    watcher.take()
+                    self._full.set()
+                    cursor_serial = None
+                    last_pointer = None
+                    continue
+                if self._new_layout or encoder is None:
+                    self._new_layout = False
+                    self.monitor = grabber.select(self._monitor_index) \
+                        if self._monitor_index < len(grabber.monitors()) else grabber.select(0)
+                    mon = self.monitor
+                    encoder = ScreenEncoder(mon.width, mon.height, quality=self.flow.quality)
+                    frame = np.zeros((mon.height, mon.width, 4), np.uint8)
+                    self._emit(m.ScreenLayout(
+                        tuple(m.Monitor(i.x, i.y, i.width, i.height, i.primary, i.name[:200])
+                              for i in grabber.monitors()), mon.index, mon.width, mon.height))
+                    self._full.set()
+                now = time.monotonic()
+                timeout = self.pointer_interval_s
+                due = encoder.next_refresh_at()
+                if due is not None:
+                    timeout = min(timeout, max(due - now, 0.0))
+                can_send = self.flow.can_send()
+                if can_send and (pending or pending is None or self._full.is_set()):
+                    timeout = min(timeout, max(last_frame + self.min_interval_s - now, 0.0))
+                if timeout > 0:
+                    watcher.wait(timeout)
+                changes = watcher.take()
+                if pending is not None:
+                    pending = None if changes.rects is None else pending + changes.rects
+                now = time.monotonic()
+                mon = self.monitor
+                if changes.cursor_changed or cursor_serial is None:
+                    cursor_serial = self._send_cursor_shape(watcher)
+                if now - last_pointer_check >= self.pointer_interval_s:
+                    last_pointer_check = now
+                    px, py = watcher.pointer()
+                    pos = (px - mon.x, py - mon.y)
+                    if pos != last_pointer:
+                        last_pointer = pos
+                        self._emit(m.CursorPos(*pos))
+                if not self.flow.can_send():
+                    continue
+                full = self._full.is_set()
+                if now - last_frame < self.min_interval_s and not full:
+                    continue
+                encoder.quality = self.flow.quality
+                if full:
+                    self._full.clear()
+                    encoder.reset()
+                    pending = None
+                if pending is None or pending:
+                    hints = None if pending is None else _to_monitor(pending, mon)
+                    self._grab_into(grabber, frame, encoder, hints)
+                    rects = encoder.encode(frame, hints, now)
+                    pending = []
+                    if rects:
+                        self.last_encode_s = encoder.last_stats.seconds
+                        self._emit_frame(rects, full)
+                        last_frame = now
+                    continue
+                due = encoder.next_refresh_at()
+                if due is not None and due <= now:
+                    rects = encoder.refresh(self.flow.refresh_budget(), now)
+                    if rects:
+                        self._emit_frame(rects, False)
+                        last_frame = now
+        finally:
+            self._watcher = None
+            watcher.close()
+            grabber.close()
+
+    def _grab_into(self, grabber: Any, frame: Any, encoder: Any, hints: list[Rect] | None) -> None:
+        """Refresh ``frame`` where it may have changed: whole monitor or the hinted bands."""
+        height, width = frame.shape[:2]
+        if hints is not None:
+            mask = encoder.candidate_tiles(hints)
+            bands = [int(r) for r in mask.any(axis=1).nonzero()[0]]
+            if len(bands) <= 6 and mask.sum() * encoder.tile ** 2 < 0.4 * width * height:
+                t = encoder.tile
+                for ty in bands:
+                    cols = mask[ty].nonzero()[0]
+                    x0, x1 = int(cols[0]) * t, min((int(cols[-1]) + 1) * t, width)
+                    y0, y1 = ty * t, min((ty + 1) * t, height)
+                    frame[y0:y1, x0:x1] = grabber.grab_area(x0, y0, x1 - x0, y1 - y0)
+                return
+        frame[:] = grabber.grab()
+
+    def _emit_frame(self, rects: list[Any], full: bool) -> None:
+        chunk: list[Any] = []
+        size = 0
+        chunks: list[tuple[list[Any], int]] = []
+        for rect in rects:
+            if chunk and size + len(rect.data) > MAX_FRAME_BYTES:
+                chunks.append((chunk, size))
+                chunk, size = [], 0
+            chunk.append(rect)
+            size += len(rect.data)
+        chunks.append((chunk, size))
+        for part, part_size in chunks:
+            seq = self.flow.next_seq(part_size)
+            self._emit(m.FrameUpdate(seq, tuple(part), full and len(chunks) == 1))
+
+    def _send_cursor_shape(self, watcher: Any) -> int | None:
+        image = watcher.cursor_image()
+        if image is None:
+            return -1
+        w, h = min(image.width, m.MAX_CURSOR_SIDE), min(image.height, m.MAX_CURSOR_SIDE)
+        if (w, h) != (image.width, image.height):
+            return image.serial  # an absurd cursor: keep the previous one
+        self._emit(m.CursorShape(min(image.hot_x, max(w - 1, 0)), min(image.hot_y, max(h - 1, 0)),
+                                 w, h, image.pixels))
+        return image.serial
+
+    def _emit(self, msg: Any) -> None:
+        if self.gate.allows_view:
+            self._send(msg)
+
+
+def _to_monitor(rects: list[Rect], mon: Any) -> list[Rect]:
+    """Desktop-coordinate rects -> the chosen monitor's coordinates."""
+    return [(x - mon.x, y - mon.y, w, h) for x, y, w, h in rects]
