@@ -145,6 +145,7 @@ class RepairReport:
     chain_head: str = ""
     size_bytes: int = 0
     detail: str = ""
+    record_count: int = 0  # records in the file after repair (what the database stores)
 
 
 def repair(path: Path | str) -> RepairReport:
@@ -156,7 +157,8 @@ def repair(path: Path | str) -> RepairReport:
         report = verify(path)
         if report.complete:
             return RepairReport(path, "none", report.records, 0, report.duration_ms,
-                                report.chain_head, os.fstat(fd).st_size, "closed cleanly")
+                                report.chain_head, os.fstat(fd).st_size, "closed cleanly",
+                                report.records)
         return _repair_locked(path, fd)
     finally:
         os.close(fd)  # also releases the lock
@@ -192,7 +194,7 @@ def _repair_locked(path: Path, fd: int) -> RepairReport:
     os.write(fd, payload)
     os.fsync(fd)
     report = RepairReport(path, "repaired", kept, size - end, chain.last_t, chain.head.hex(),
-                          end + len(payload), scan.problem or "no footer")
+                          end + len(payload), scan.problem or "no footer", chain.count)
     log.warning("recording %s repaired: kept %d records (%.1f s), truncated %d bytes (%s)",
                 path, kept, chain.last_t / 1000, size - end, report.detail)
     return report
