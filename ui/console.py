@@ -77,6 +77,7 @@ class Console(QObject):
         self.ring: m.Ring | None = None
         self.current_contact: m.Ring | None = None
         self.current_session: m.Accepted | None = None
+        self._session_over = False
         self._handlers: dict[type, Callable[[Any], None]] = {
             m.Ring: self.on_ring,
             m.RingCancelled: self.on_ring_cancelled,
@@ -197,6 +198,7 @@ class Console(QObject):
             return
         self.current_contact = self.ring
         self.current_session = reply
+        self._session_over = False
         self._end_ring(reply.offer_id, "accepted")
         self._set_state(m.AgentState.BUSY, None, datetime.now(UTC))
         self.session_started.emit(reply)
@@ -236,9 +238,11 @@ class Console(QObject):
         if self.current_session is None or msg.session_id != self.current_session.session_id:
             return
         self.session.close()
-        self.session.ended_reason = msg.reason
-        self.session_ended.emit(msg.session_id, msg.reason)
-        self._set_state(m.AgentState.WRAP_UP, None, datetime.now(UTC))
+        if not self._session_over:
+            self._session_over = True
+            self.session_ended.emit(msg.session_id, msg.reason)
+        if self.state is m.AgentState.BUSY:
+            self._set_state(m.AgentState.WRAP_UP, None, datetime.now(UTC))
 
     def on_code_redeemed(self, msg: m.CodeRedeemed) -> None:
         accepted = m.Accepted(offer_id="", contact_id=msg.contact_id, session_id=msg.session_id,
@@ -252,10 +256,12 @@ class Console(QObject):
                            expires_at=now, profile=profile)
         self.on_accept_reply(accepted)
 
-    def on_viewer_closed(self, reason: str) -> None:
-        """The viewer connection ended before the hub said so (customer ended, dropped)."""
-        if self.current_session is not None and self.state is m.AgentState.BUSY:
-            self.session_ended.emit(self.current_session.session_id, reason)
+    def on_viewer_closed(self, text: str) -> None:
+        """The viewer connection ended (customer ended, dropped); the hub may say so too."""
+        if self.current_session is not None and not self._session_over:
+            self._session_over = True
+            self.session_ended.emit(self.current_session.session_id,
+                                    self.session.ended_reason or text)
 
     def on_hub_error(self, msg: m.Error) -> None:
         self.error.emit(self.tr("Hub"), msg.text)

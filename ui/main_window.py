@@ -282,8 +282,11 @@ class MainWindow(QMainWindow):
         self.work.setCurrentWidget(self.session_view)
 
     def on_session_ended(self, session_id: str, reason: str) -> None:
-        self.session_view.ended(self.tr(SESSION_END_TEXTS.get(
-            reason, "The session ended ({0}). Wrap up when you are ready.").format(reason)))
+        text = SESSION_END_TEXTS.get(reason)
+        if text is None:
+            text = (reason if reason.endswith(".") else f"The session ended ({reason}).")
+            text += " Wrap up when you are ready."
+        self.session_view.ended(self.tr(text))
         self.session_view.chat.add_notice(self.tr("Session ended."))
 
     def on_wrap_up_started(self, contact: m.Ring) -> None:

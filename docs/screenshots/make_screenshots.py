@@ -243,7 +243,7 @@ def staged(out: Path) -> None:
             window.on_consent_changed("control")
             window.on_layout_changed(1280, 800, ["Monitor 1 (primary) · 1280×800"], 0)
             _pause(app, 1.0)
-            with mss.mss(display=customer_x.display) as grabber:
+            with getattr(mss, "MSS", mss.mss)(display=customer_x.display) as grabber:
                 shot = grabber.grab(grabber.monitors[1])
             pixels = np.frombuffer(shot.bgra, np.uint8).reshape(shot.height, shot.width, 4)
             window.session_view.screen.compose(1, [Tile(0, 0, pixels.copy())])

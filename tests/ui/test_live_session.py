@@ -1,0 +1,149 @@
+"""A live session in the console against PROTO's standalone relay and a real Tandem Assist.
+
+No hub here (the hub's ring/accept/wrap-up are in ``test_whole_loop.py``): the assist runs in
+terminal mode on the session Xvfb display and the customer's answers are typed on its stdin.
+The console's ``SessionLink`` joins with the relay's viewer code, exactly as it joins with the
+hub's viewer token after Accept.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from app.api import messages as m
+from tests.ui.support import (
+    AssistTerminal,
+    image_array,
+    pointer_position,
+    standalone_relay,
+    xvfb_screen,
+)
+from ui.console import Console
+from ui.main_window import MainWindow
+from ui.worker import Worker
+
+pytestmark = [pytest.mark.xvfb]
+
+
+@dataclass
+class Relay:
+    server: Any
+    loop: Worker
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def viewer_url(self) -> str:
+        return self.server.viewer_url
+
+    def call(self, coro: Any) -> Any:
+        """Run a coroutine on the relay's loop (its broker lives there)."""
+        return self.loop.submit(coro).result(30)
+
+
+@pytest.fixture
+def relay() -> Iterator[Relay]:
+    host = Worker("relay-loop").start()
+    try:
+        with standalone_relay(host) as server:
+            yield Relay(server, host)
+    finally:
+        host.stop()
+
+
+@pytest.fixture
+def desktop(xvfb) -> Iterator[None]:
+    """A terminal with text on the customer's screen, so frames carry real content."""
+    term = subprocess.Popen(["xterm", "-geometry", "70x16+30+30", "-e",
+                             "echo Tandem live session test; exec sleep 600"], env=xvfb.env())
+    yield None
+    term.terminate()
+    term.wait()
+
+
+@pytest.fixture
+def window(qtbot, worker, settings) -> Iterator[MainWindow]:
+    console = Console("ws://127.0.0.1:9", worker)
+    win = MainWindow(console, settings)
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    console.shutdown()
+
+
+def join(qtbot, window: MainWindow, relay, xvfb) -> AssistTerminal:
+    """Customer asks for help; the console joins the session; the customer allows control."""
+    assist = AssistTerminal(relay.url, xvfb.env(), problem="Export crashes")
+    ticket = relay.call(relay.server.broker.next_session(timeout=20))
+    console = window.console
+    now = datetime.now(UTC)
+    console.current_contact = m.Ring(offer_id="", contact_id=1, caller="Customer",
+                                     company="ACME", tier="basic", channel=m.Channel.ASSIST,
+                                     problem="Export crashes", queued_at=now, expires_at=now)
+    console.current_session = m.Accepted(offer_id="", contact_id=1, session_id=ticket.session_id,
+                                         viewer_path="/viewer", viewer_token=ticket.viewer_code)
+    window.on_session_started(console.current_session)
+    console.session.open(relay.viewer_url, ticket.viewer_code)
+    qtbot.waitUntil(lambda: assist.saw("see your screen?"), timeout=20000)
+    assert window.session_view.consent.text() == "Waiting for consent"
+    with qtbot.waitSignal(console.session.consent_changed, timeout=10000,
+                          check_params_cb=lambda level: level == "control"):
+        assist.type("2")
+    return assist
+
+
+def test_live_screen_control_chat_and_end(qtbot, xvfb, desktop, window: MainWindow,
+                                          relay) -> None:
+    view = window.session_view
+    screen = view.screen
+    assist = join(qtbot, window, relay, xvfb)
+    try:
+        assert view.control_button.isEnabled()
+        qtbot.waitUntil(lambda: screen.screen_size().width() == xvfb.width, timeout=15000)
+
+        # After the lossless refresh the viewer's image equals the Xvfb screen.
+        def same_as_xvfb() -> bool:
+            return np.array_equal(image_array(screen.image())[:, :, :3],
+                                  xvfb_screen(xvfb.display)[:, :, :3])
+
+        qtbot.waitUntil(same_as_xvfb, timeout=20000)
+
+        # A click in the viewer moves the pointer on the Xvfb display.
+        view.control_button.setChecked(True)
+        point = screen.to_widget(400, 300).toPoint()
+        expected = screen.to_remote(point.toPointF())
+        qtbot.mouseClick(screen, Qt.MouseButton.LeftButton, pos=point)
+        qtbot.waitUntil(lambda: pointer_position(xvfb.env()) == expected, timeout=10000)
+
+        # Chat both ways.
+        view.chat.input.setText("Hello from the agent")
+        qtbot.keyClick(view.chat.input, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: assist.saw("Hello from the agent"), timeout=10000)
+        with qtbot.waitSignal(window.console.session.chat_received, timeout=10000):
+            assist.type("c 你好, it crashes on export")
+        assert view.chat.lines()[-1][1:] == ("你好, it crashes on export", False)
+
+        # The customer drops to view only: control goes off, a banner says so.
+        with qtbot.waitSignal(window.console.session.consent_changed, timeout=10000,
+                              check_params_cb=lambda level: level == "view"):
+            assist.type("v")
+        assert not view.control_button.isEnabled() and not screen.control
+        assert "view only" in view.banner.text()
+
+        # The customer stops the session: the banner says it ended.
+        with qtbot.waitSignal(window.console.session.closed, timeout=15000):
+            assist.type("s")
+        qtbot.waitUntil(lambda: "ended" in view.banner.text().lower(), timeout=5000)
+        assert not view.end_button.isEnabled()
+    finally:
+        assist.stop()
