@@ -20,6 +20,7 @@ from PySide6.QtCore import Qt
 
 from app import config as app_config
 from app.api import messages as m
+from tests.ui.support import AssistTerminal, image_array, pointer_position, xvfb_screen
 from ui.console import Console
 from ui.main import AssistProcess
 from ui.main_window import MainWindow
@@ -30,28 +31,6 @@ pytest.importorskip("remote.assist.main", reason="ASSIST's tandem-assist not the
 pytestmark = [pytest.mark.xvfb, pytest.mark.slow]
 
 PROBLEM = "Export crashes since the update"
-
-
-def xvfb_screen(xvfb) -> np.ndarray:
-    """The Xvfb root window as an h x w x 4 BGRX array (mss, like the assist grabs it)."""
-    import mss
-
-    with mss.mss(display=xvfb.display) as grabber:
-        shot = grabber.grab(grabber.monitors[1])
-        return np.frombuffer(shot.bgra, np.uint8).reshape(shot.height, shot.width, 4).copy()
-
-
-def widget_pixels(view) -> np.ndarray:
-    from tests.ui.test_screen_view import image_array
-
-    return image_array(view.image())
-
-
-def pointer_position(xvfb) -> tuple[int, int]:
-    out = subprocess.run(["xdotool", "getmouselocation", "--shell"], env=xvfb.env(),
-                         capture_output=True, text=True, check=True).stdout
-    values = dict(line.split("=", 1) for line in out.split() if "=" in line)
-    return int(values["X"]), int(values["Y"])
 
 
 @pytest.fixture
@@ -96,48 +75,54 @@ def window(qtbot, worker, settings, hub) -> Iterator[MainWindow]:
 
 @pytest.fixture
 def start_assist(xvfb, hub) -> Iterator:
-    started: list[AssistProcess] = []
+    """Start Tandem Assist in terminal mode; the test types the customer's answers."""
+    started: list[AssistTerminal] = []
 
-    def start(consent: str = "control") -> AssistProcess:
-        proc = AssistProcess(hub.url, problem=PROBLEM, consent=consent).start(xvfb.env())
-        started.append(proc)
-        return proc
+    def start() -> AssistTerminal:
+        assist = AssistTerminal(hub.url, xvfb.env(), problem=PROBLEM)
+        started.append(assist)
+        return assist
 
     yield start
-    for proc in started:
-        proc.stop()
+    for assist in started:
+        assist.stop()
 
 
-def ring(qtbot, window: MainWindow, start_assist, consent: str = "control"):
+def ring(qtbot, window: MainWindow, start_assist):
     console = window.console
     with qtbot.waitSignal(console.ring_started, timeout=30000) as blocker:
-        proc = start_assist(consent)
-    return proc, blocker.args[0]
+        assist = start_assist()
+    return assist, blocker.args[0]
 
 
-def accept(qtbot, window: MainWindow) -> None:
+def accept(qtbot, window: MainWindow, assist: AssistTerminal) -> None:
+    """Accept, then the customer answers the real consent prompt: 2 = view and control."""
     console = window.console
     with qtbot.waitSignal(console.session_started, timeout=15000):
         qtbot.mouseClick(window.ring_panel.accept_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: console.session.consent == "control", timeout=20000)
+    qtbot.waitUntil(lambda: assist.saw("see your screen?"), timeout=20000)
+    with qtbot.waitSignal(console.session.consent_changed, timeout=10000,
+                          check_params_cb=lambda level: level == "control"):
+        assist.type("2")
 
 
 def test_whole_loop(qtbot, xvfb, desktop, window: MainWindow, start_assist) -> None:
     console, view = window.console, window.session_view
-    _proc, ringing = ring(qtbot, window, start_assist)
+    assist, ringing = ring(qtbot, window, start_assist)
     # Screen pop at the ring, before accept.
     assert window.ring_panel.isVisible()
     assert PROBLEM in window.ring_panel._problem.text()
     assert ringing.company and ringing.company in window.profile.section_text("customer")
 
-    accept(qtbot, window)
+    accept(qtbot, window, assist)
     assert view.control_button.isEnabled()
     screen = view.screen
     qtbot.waitUntil(lambda: screen.screen_size().width() == xvfb.width, timeout=15000)
 
     # After the lossless refresh the viewer's image equals the Xvfb screen.
     def same_as_xvfb() -> bool:
-        return np.array_equal(widget_pixels(screen)[:, :, :3], xvfb_screen(xvfb)[:, :, :3])
+        return np.array_equal(image_array(screen.image())[:, :, :3],
+                              xvfb_screen(xvfb.display)[:, :, :3])
 
     qtbot.waitUntil(same_as_xvfb, timeout=20000)
 
@@ -148,13 +133,15 @@ def test_whole_loop(qtbot, xvfb, desktop, window: MainWindow, start_assist) -> N
     assert screen.to_remote(point.toPointF()) is not None
     expected = screen.to_remote(point.toPointF())
     qtbot.mouseClick(screen, Qt.MouseButton.LeftButton, pos=point)
-    qtbot.waitUntil(lambda: pointer_position(xvfb) == expected, timeout=10000)
+    qtbot.waitUntil(lambda: pointer_position(xvfb.env()) == expected, timeout=10000)
 
-    # Chat from the agent reaches the hub's session (the assist echoes nothing; the relay
-    # delivers the customer's lines back to us).
+    # Chat both ways.
     view.chat.input.setText("Hello from the agent")
     qtbot.keyClick(view.chat.input, Qt.Key.Key_Return)
-    assert view.chat.lines()[-1][1:] == ("Hello from the agent", True)
+    qtbot.waitUntil(lambda: assist.saw("Hello from the agent"), timeout=10000)
+    with qtbot.waitSignal(console.session.chat_received, timeout=10000):
+        assist.type("c 谢谢, thanks")
+    assert view.chat.lines()[-1][1:] == ("谢谢, thanks", False)
 
     # Wrap-up creates a ticket with the session linked; the agent is Ready again.
     session_id = console.current_session.session_id
@@ -175,7 +162,7 @@ def test_whole_loop(qtbot, xvfb, desktop, window: MainWindow, start_assist) -> N
     detail = details[0]
     assert detail.ticket.number == done.number
     assert detail.ticket.classification == "bug"
-    assert any(str(s.session_id) == str(session_id) or s.session_id for s in detail.sessions)
+    assert len(detail.sessions) == 1, f"session {session_id} not linked: {detail.sessions}"
 
 
 def test_decline_sends_the_contact_back(qtbot, window: MainWindow, start_assist) -> None:
@@ -219,10 +206,10 @@ def test_ring_timeout(qtbot, tmp_path, free_port, xvfb, worker, settings) -> Non
 
 def test_customer_ends_the_session(qtbot, xvfb, window: MainWindow, start_assist) -> None:
     console, view = window.console, window.session_view
-    proc, _ = ring(qtbot, window, start_assist)
-    accept(qtbot, window)
+    assist, _ = ring(qtbot, window, start_assist)
+    accept(qtbot, window, assist)
     with qtbot.waitSignal(console.session_ended, timeout=20000):
-        proc.stop()  # the customer closes Tandem Assist
+        assist.type("s")  # the customer stops the session in Tandem Assist
     assert view.banner.isVisible()
     assert not view.control_button.isEnabled()
     qtbot.waitUntil(lambda: console.state is m.AgentState.WRAP_UP, timeout=5000)
