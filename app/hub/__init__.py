@@ -1,0 +1,1 @@
+"""The hub: console API, relay mounting, routing loop, recording, persistence."""
