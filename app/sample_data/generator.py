@@ -13,11 +13,13 @@ same rows on every run and every backend.
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from app.sample_data import vocab
 
@@ -417,16 +419,17 @@ class CustomerGenerator:
             # machines seen by Tandem Assist, with the latest and (often) a previous report
             machine_pks: list[int] = []
             n_machines = (rnd() < 0.7) + (rnd() < 0.25)
-            for _m in range(n_machines):
+            for m_no in range(n_machines):
                 mpk = c.take("machines")
                 machine_pks.append(mpk)
                 product, _vid, version, _mods = installed[0]
-                env = _environment(rnd, code, product, version, f"{code}-PC{_m + 1:02d}")
+                host = f"{'PC' if zh else 'WS'}-{cid:07d}-{m_no + 1:02d}"
+                env = _environment(rnd, code, product, version, host, tz, zh)
                 reported = now - int(rnd() * rnd() * span)
                 prev_env = prev_at = None
                 if rnd() < 0.5:
                     prev_env, prev_at = _previous(rnd, env, product), reported - int((1 + rnd() * 120) * DAY)
-                machines.append((mpk, _machine_uuid(rng, mpk), cid, person_ids[0], env["hostname"],
+                machines.append((mpk, _machine_id(rng, mpk), cid, person_ids[0], host,
                                  _json(env), reported, None if prev_env is None else _json(prev_env),
                                  prev_at, created + int(rnd() * 30 * DAY), reported))
 
@@ -536,42 +539,52 @@ class CustomerGenerator:
         return rows
 
 
-def _machine_uuid(rng: random.Random, pk: int) -> str:
-    """UUID-shaped and random-looking, unique by construction: the last 48 bits are an
+def _machine_id(rng: random.Random, pk: int) -> str:
+    """32 hex digits like Tandem Assist's id, unique by construction: the last 48 bits are an
     odd-multiplier bijection of the row id (re-running a seed never clashes)."""
-    h = f"{rng.getrandbits(80):020x}"
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{(pk * 0x9E3779B1) % (1 << 48):012x}"
+    return f"{rng.getrandbits(80):020x}{(pk * 0x9E3779B1) % (1 << 48):012x}"
 
 
 def _environment(rnd: Callable[[], float], code: str, product: ProductRef, version: str,
-                 hostname: str) -> dict[str, object]:
-    os_name, os_version, build = vocab.OS_RELEASES[int(rnd() * len(vocab.OS_RELEASES))]
+                 hostname: str, tz: str, zh: bool) -> dict[str, Any]:
+    """A report shaped like remote.assist.environment.environment_report()."""
+    system, release, os_version, distribution = vocab.OS_RELEASES[int(rnd() * len(vocab.OS_RELEASES))]
     screens = vocab.SCREENS[int(rnd() * len(vocab.SCREENS))]
+    offset = TZ_OFFSET_H.get(tz, 0) * 60
     return {
-        "os": os_name, "os_version": os_version, "os_build": build, "hostname": hostname,
-        "cpu": vocab.CPUS[int(rnd() * len(vocab.CPUS))],
-        "cpu_count": (2, 4, 4, 8, 8, 12, 16)[int(rnd() * 7)],
-        "memory_mb": vocab.MEMORY_MB[int(rnd() * len(vocab.MEMORY_MB))],
-        "screens": [{"width": w, "height": h} for w, h in screens],
-        "product": product.code, "product_version": version, "customer_code": code,
+        "os": {"system": system, "release": release, "version": os_version,
+               "machine": "arm64" if system == "Darwin" else "AMD64", "distribution": distribution},
+        "cpu": {"model": vocab.CPUS[int(rnd() * len(vocab.CPUS))],
+                "cores": (2, 4, 4, 8, 8, 12, 16)[int(rnd() * 7)]},
+        "memory_bytes": vocab.MEMORY_GIB[int(rnd() * len(vocab.MEMORY_GIB))] << 30,
+        "screens": [{"index": i + 1, "x": sum(w for w, _h in screens[:i]), "y": 0, "width": w,
+                     "height": h, "primary": i == 0, "name": f"DISPLAY{i + 1}"}
+                    for i, (w, h) in enumerate(screens)],
+        "hostname": hostname,
+        "locale": {"language": "zh_CN" if zh else "en_US", "encoding": "UTF-8"},
+        "time_zone": {"name": tz, "utc_offset_min": offset,
+                      "abbreviation": vocab.TZ_ABBREVIATIONS.get(tz, "")},
+        "vendor": {"name": vocab.VENDOR_NAME, "product": product.name, "version": version,
+                   "customer_code": code},
         "assist_version": vocab.ASSIST_VERSION,
     }
 
 
-def _previous(rnd: Callable[[], float], env: dict[str, object], product: ProductRef) -> dict[str, object]:
+def _previous(rnd: Callable[[], float], env: dict[str, Any], product: ProductRef) -> dict[str, Any]:
     """An older report of the same machine: something plausible was different then."""
-    prev = dict(env)
+    prev = copy.deepcopy(env)
     change = int(rnd() * 4)
-    if change == 0:
-        prev["memory_mb"] = max(2048, int(env["memory_mb"]) // 2)  # type: ignore[call-overload]
-    elif change == 1:
-        versions = [v for _i, v in product.versions]
-        i = versions.index(str(env["product_version"]))
-        prev["product_version"] = versions[max(0, i - 1)]
-    elif change == 2:
-        prev["screens"] = list(env["screens"])[:1]  # type: ignore[call-overload]
+    versions = [v for _i, v in product.versions]
+    current = versions.index(env["vendor"]["version"])
+    if change == 1 and current > 0:
+        prev["vendor"]["version"] = versions[current - 1]
+    elif change == 2 and len(env["screens"]) > 1:
+        prev["screens"] = env["screens"][:1]
+    elif change == 3:
+        prev["os"]["version"] = env["os"]["version"] + ".older"
+        prev["os"]["distribution"] = env["os"]["distribution"] + " (before update)"
     else:
-        prev["os_build"] = str(env["os_build"]) + "-old"
+        prev["memory_bytes"] = max(2 << 30, env["memory_bytes"] // 2)
     return prev
 
 

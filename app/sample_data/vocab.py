@@ -180,14 +180,21 @@ RATING_COMMENTS_EN = ("Very helpful, thanks!", "Quick fix.", "Waited a bit long.
 
 # --- Machines -----------------------------------------------------------------------------
 OS_RELEASES = (
-    ("Windows", "10 22H2", "10.0.19045"), ("Windows", "11 23H2", "10.0.22631"),
-    ("Windows", "11 24H2", "10.0.26100"), ("Windows", "Server 2019", "10.0.17763"),
-    ("Linux", "Ubuntu 22.04", "6.5.0"), ("Linux", "UnionTech UOS 20", "5.10.0"),
-    ("macOS", "14 Sonoma", "23.4.0"),
+    # (system, release, version, distribution) as platform/Tandem Assist report them
+    ("Windows", "10", "10.0.19045", "Windows 10 22H2"), ("Windows", "11", "10.0.22631", "Windows 11 23H2"),
+    ("Windows", "11", "10.0.26100", "Windows 11 24H2"), ("Windows", "2019Server", "10.0.17763",
+                                                         "Windows Server 2019"),
+    ("Linux", "6.5.0-41-generic", "#41~22.04.2-Ubuntu", "Ubuntu 22.04.4 LTS"),
+    ("Linux", "5.10.0-amd64-desktop", "#1 SMP", "UnionTech OS Desktop 20 Pro"),
+    ("Darwin", "23.4.0", "Darwin Kernel Version 23.4.0", "macOS 14.4"),
 )
 CPUS = ("Intel Core i5-10400", "Intel Core i7-12700", "AMD Ryzen 5 5600G", "Intel Core i3-8100",
         "Intel Xeon E-2224", "Apple M2", "Hygon C86 3250")
-MEMORY_MB = (4096, 8192, 8192, 16384, 16384, 32768)
+MEMORY_GIB = (4, 8, 8, 16, 16, 32)
 SCREENS = (((1920, 1080),), ((1920, 1080), (1920, 1080)), ((1366, 768),), ((2560, 1440),),
            ((1920, 1080), (1280, 1024)), ((3840, 2160),))
 ASSIST_VERSION = "0.1.0"
+VENDOR_NAME = "Huaxin Software"
+TZ_ABBREVIATIONS = {"Asia/Shanghai": "CST", "Europe/London": "GMT", "America/New_York": "EST",
+                    "America/Chicago": "CST", "America/Los_Angeles": "PST", "Asia/Singapore": "+08",
+                    "Australia/Sydney": "AEST", "Asia/Hong_Kong": "HKT"}

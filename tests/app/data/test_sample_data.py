@@ -96,7 +96,7 @@ def test_history_is_in_the_past_and_tickets_reference_installed_products(demo_db
         oldest = conn.scalar(select(func.min(Ticket.created_at)))
         env = conn.scalar(select(Machine.environment).limit(1))
     assert newest <= NOW and (NOW - oldest).days > 300
-    assert {"os", "memory_mb", "screens", "product_version"} <= set(env)
+    assert {"os", "memory_bytes", "screens", "vendor", "hostname"} <= set(env)
 
 
 def test_same_seed_same_data_different_seed_different(tmp_path: Path, demo_db: Engine) -> None:
