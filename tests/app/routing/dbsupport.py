@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.agents.models import Agent, AgentSkill, AgentStatus, SupportLevel
 from app.contacts.models import Channel, Contact, Queue, QueueStrategy
-from app.customers.models import Customer, CustomerTier
+from app.customers.models import ContactPerson, Customer, CustomerTier
 from app.db.engine import make_engine, make_session_factory
 from app.db.migrate import upgrade
+from app.tickets.models import Ticket
 
 
 @pytest.fixture(scope="session")
@@ -103,3 +104,13 @@ class Factory:
                 channel: str = "assist", problem: str = "It does not start") -> int:
         return self._add(Contact(channel=Channel(channel), customer_id=customer_id,
                                  queue_id=queue_id, problem=problem))
+
+    def person(self, customer_id: int, email: str | None = "it@example.com",
+               language: str = "en") -> int:
+        return self._add(ContactPerson(customer_id=customer_id, name="Li Lei", email=email,
+                                       language=language, is_primary=True))
+
+    def ticket(self, customer_id: int, person_id: int | None = None, title: str = "Crash") -> int:
+        self._n += 1
+        return self._add(Ticket(number=f"T-TEST-{self._n}", customer_id=customer_id,
+                                contact_person_id=person_id, title=title))
