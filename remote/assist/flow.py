@@ -47,6 +47,7 @@ class FlowControl:
         self.throughput_bps = 4_000_000.0  # bytes/s until measured
         self.frames_acked = 0
         self.bytes_sent = 0
+        self._measured = False
 
     def can_send(self) -> bool:
         with self._lock:
@@ -78,8 +79,12 @@ class FlowControl:
             self.rtt_s = 0.8 * self.rtt_s + 0.2 * rtt
             self.min_rtt_s = min(self.min_rtt_s, rtt)
             if size >= 16_384:
-                transfer = max(rtt - min(self.min_rtt_s, rtt * 0.5), 1e-3)
-                self.throughput_bps = 0.7 * self.throughput_bps + 0.3 * (size / transfer)
+                # The transfer time is the RTT minus the link's base latency (best seen).
+                transfer = max(rtt - min(self.min_rtt_s, rtt * 0.25), 1e-3)
+                rate = size / transfer
+                self.throughput_bps = rate if not self._measured else \
+                    0.7 * self.throughput_bps + 0.3 * rate
+                self._measured = True
             self._adapt(rtt, size)
 
     def _adapt(self, rtt: float, size: int) -> None:
