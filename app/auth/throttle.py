@@ -72,9 +72,11 @@ class LoginThrottle:
             record = table[key] = _Record(first_failure=now)
         record.failures += 1
         # A peer gets `factor` times the allowance of one login before slowing down as much.
-        steps = (record.failures + factor - 1) // factor
+        steps = record.failures // factor
         if record.failures >= p.lockout_after * factor:
             delay = p.lockout_s
+        elif steps == 0:
+            delay = 0.0
         else:
             delay = min(p.base_delay_s * 2 ** (steps - 1), p.max_delay_s)
         record.blocked_until = max(record.blocked_until, now + delay)

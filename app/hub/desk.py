@@ -31,7 +31,7 @@ from app.contacts.models import Session as SessionRow
 from app.customers.models import Customer, Machine
 from app.db.base import utcnow
 from app.hub.codes import CodeRefused, SessionCodes
-from app.hub.intake import AssistReport, record_contact
+from app.hub.intake import AssistReport, find_waiting_contact, record_contact
 from app.hub.presence import ConsoleRegistry
 from app.routing.dispatcher import Dispatcher
 from app.routing.engine import RoutingError
@@ -48,6 +48,7 @@ from app.routing.types import (
 log = logging.getLogger(__name__)
 
 VIEWER_PATH = "/viewer"
+ORPHAN_GRACE_S = 120.0
 
 
 @dataclass
@@ -93,6 +94,7 @@ class Desk:
         self._by_contact: dict[int, str] = {}
         self._by_viewer_token: dict[str, str] = {}
         self._profiles: dict[int, dict[str, Any]] = {}
+        self._orphans: dict[int, float] = {}  # recovered contact id -> loop-time deadline
         self._tasks: set[asyncio.Task[Any]] = set()
         self._handlers: dict[type, Callable[[Any], Awaitable[None]]] = {
             Offer: self._on_offer,
@@ -154,6 +156,8 @@ class Desk:
     async def tick(self) -> None:
         """Ring timeouts, aging, overflow; queue positions to waiting customers."""
         await self.apply(self.dispatcher.tick())
+        if self._orphans:
+            await self._abandon_orphans()
         await self._send_queue_status()
 
     async def _send_queue_status(self) -> None:
@@ -270,7 +274,9 @@ class Desk:
         session_id = self._by_contact.get(offer.contact_id)
         live = self._live.get(session_id) if session_id else None
         if live is None or live.ended:
-            return m.AcceptFailed(offer_id=offer_id, reason="The customer has left.")
+            reason = ("The customer is reconnecting after a hub restart; try again shortly."
+                      if offer.contact_id in self._orphans else "The customer has left.")
+            return m.AcceptFailed(offer_id=offer_id, reason=reason)
         result = self.dispatcher.offer_accepted(oid, agent.agent_id)
         self._offers.pop(oid, None)
         if not result.ok:
@@ -327,6 +333,17 @@ class Desk:
     async def assist_arrived(self, report: AssistReport, peer: str) -> str:
         """A customer pressed "Request help": record the contact; routing starts once the
         relay has the session (``session_started``)."""
+        waiting = find_waiting_contact(self._sf, report.machine_id, set(self._by_contact))
+        if waiting is not None and waiting in self._orphans:
+            # Queued before a hub restart: the customer keeps their place in the queue.
+            del self._orphans[waiting]
+            contact = await asyncio.to_thread(record_contact, self._sf, report,
+                                              existing_contact_id=waiting)
+            live = self._new_live(contact.contact_id, contact.customer_id,
+                                  contact.machine_db_id, report)
+            live.extra["routed"] = True
+            log.info("contact %s: the customer came back after a hub restart", waiting)
+            return live.session_id
         contact = await asyncio.to_thread(record_contact, self._sf, report)
         live = self._new_live(contact.contact_id, contact.customer_id, contact.machine_db_id,
                               report)
@@ -389,6 +406,9 @@ class Desk:
     async def session_started(self, live: LiveSession) -> None:
         if live.agent_id is not None:
             return  # joined by code: already the agent's
+        if live.extra.get("routed"):
+            await self._send_queue_status()
+            return
         try:
             actions = self.dispatcher.contact_arrived(live.contact_id)
         except RoutingError:
@@ -419,6 +439,10 @@ class Desk:
                 row = db.get(SessionRow, live.db_session_id)
                 if row is not None and row.ended_at is None:
                     row.ended_at, row.end_reason = now, reason[:64]
+        if live.agent_id is None and reason == "hub_stopped":
+            # The hub is stopping: the contact stays queued for the next start (recover).
+            self._forget(live)
+            return
         if live.agent_id is None:
             # Still waiting for an agent: the customer left (abandoned), rings stop.
             for offer in [o for o in self._offers.values() if o.contact_id == live.contact_id]:
@@ -512,8 +536,33 @@ class Desk:
     # ------------------------------------------------------------ life
 
     async def recover(self) -> None:
-        """Hub start: routing rebuilds its queues from the database."""
+        """Hub start: routing rebuilds its queues from the database. Assist contacts that
+        were waiting keep their place for ``ORPHAN_GRACE_S`` while the customers' assists
+        reconnect; after that they count as abandoned."""
         await self.apply(self.dispatcher.recover())
+        deadline = asyncio.get_running_loop().time() + ORPHAN_GRACE_S
+        with self._sf() as db:
+            for contact_id in db.scalars(select(Contact.id).where(
+                    Contact.channel == Channel.ASSIST,
+                    Contact.status.in_((ContactStatus.QUEUED, ContactStatus.OFFERED)))):
+                self._orphans[contact_id] = deadline
+        if self._orphans:
+            log.info("%d queued contact(s) recovered; waiting for their assists to reconnect",
+                     len(self._orphans))
+
+    async def _abandon_orphans(self) -> None:
+        now = asyncio.get_running_loop().time()
+        for contact_id in [c for c, t in self._orphans.items() if t <= now]:
+            del self._orphans[contact_id]
+            for offer in [o for o in self._offers.values() if o.contact_id == contact_id]:
+                self._offers.pop(offer.offer_id, None)
+                self.registry.push(offer.agent_id, m.RingCancelled(
+                    offer_id=str(offer.offer_id), reason="abandoned"))
+            log.info("contact %s: the customer did not come back after the restart", contact_id)
+            try:
+                await self.apply(self.dispatcher.contact_abandoned(contact_id))
+            except RoutingError:
+                pass
 
     async def close(self) -> None:
         for task in list(self._tasks):

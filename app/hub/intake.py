@@ -46,8 +46,10 @@ class NewContact:
 
 def record_contact(session_factory: sessionmaker[Session], report: AssistReport,
                    channel: Channel = Channel.ASSIST,
-                   status: ContactStatus = ContactStatus.NEW) -> NewContact:
-    """Insert the Contact (and upsert its Machine) in one transaction."""
+                   status: ContactStatus = ContactStatus.NEW,
+                   existing_contact_id: int | None = None) -> NewContact:
+    """Insert the Contact (and upsert its Machine) in one transaction; with
+    ``existing_contact_id`` the machine's report refreshes that waiting contact instead."""
     now = utcnow()
     env = dict(report.environment or {})
     hostname = str(env.get("hostname", ""))[:255]
@@ -75,6 +77,13 @@ def record_contact(session_factory: sessionmaker[Session], report: AssistReport,
             if customer is None and machine.customer_id is not None:
                 customer = db.get(Customer, machine.customer_id)
         caller = hostname or report.machine_id or report.customer_code or "Tandem Assist"
+        if existing_contact_id is not None:
+            existing = db.get(Contact, existing_contact_id)
+            if existing is not None:
+                if report.problem:
+                    existing.problem = report.problem
+                return NewContact(existing.id, existing.customer_id, existing.machine_id,
+                                  existing.caller)
         contact = Contact(channel=channel, status=status,
                           customer_id=customer.id if customer else None,
                           machine_id=machine.id if machine else None,
@@ -83,3 +92,18 @@ def record_contact(session_factory: sessionmaker[Session], report: AssistReport,
         db.add(contact)
         db.flush()
         return NewContact(contact.id, contact.customer_id, contact.machine_id, caller)
+
+
+def find_waiting_contact(session_factory: sessionmaker[Session], machine_id: str,
+                         exclude: set[int]) -> int | None:
+    """The newest assist contact of this machine still waiting in the queue (e.g. queued
+    before a hub restart), unless its contact id is in ``exclude`` (already connected)."""
+    if not machine_id:
+        return None
+    with session_factory() as db:
+        rows = db.scalars(
+            select(Contact.id).join(Machine, Machine.id == Contact.machine_id)
+            .where(Machine.machine_id == machine_id, Contact.channel == Channel.ASSIST,
+                   Contact.status.in_((ContactStatus.QUEUED, ContactStatus.OFFERED)))
+            .order_by(Contact.id.desc())).all()
+    return next((cid for cid in rows if cid not in exclude), None)

@@ -1,0 +1,61 @@
+"""A real hub for each test: SQLite file in a tmp data dir, websockets on 127.0.0.1:0."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.agents.models import AgentRole, SupportLevel
+from app.auth.service import create_agent
+from app.auth.throttle import ThrottlePolicy
+from app.config import Config, defaults
+from app.customers.models import Customer, CustomerTier
+from app.db.engine import make_engine, make_session_factory
+from app.db.migrate import upgrade
+from app.hub.embedded import EmbeddedHub
+from tests.app.hub.support import PASSWORD
+
+
+def hub_config(data_dir: Path, **overrides: object) -> Config:
+    return defaults(data_dir=data_dir, port=0, max_message_bytes=256 * 1024, **overrides)
+
+
+@pytest.fixture
+def db(data_dir: Path) -> Iterator[sessionmaker[Session]]:
+    """The hub's database, migrated, with agents alice and bob, qa quinn, customer ACME."""
+    engine = make_engine(hub_config(data_dir).resolved_database_url)
+    upgrade(engine)
+    sf = make_session_factory(engine)
+    for login in ("alice", "bob"):
+        create_agent(sf, login, PASSWORD, display_name=login.title())
+    create_agent(sf, "quinn", PASSWORD, display_name="Quinn QA", role=AgentRole.QA,
+                 level=SupportLevel.L2)
+    with sf() as s, s.begin():
+        s.add(Customer(code="ACME", name="Acme Trading Ltd", tier=CustomerTier.VIP))
+    yield sf
+    engine.dispose()
+
+
+@pytest.fixture
+def hub_factory(data_dir: Path, db: sessionmaker[Session]) -> Iterator:
+    """Start hubs on ``data_dir`` (same database across restarts); all stopped at the end."""
+    hubs: list[EmbeddedHub] = []
+
+    def start(**overrides: object) -> EmbeddedHub:
+        hub = EmbeddedHub(hub_config(data_dir, **overrides),
+                          throttle_policy=ThrottlePolicy(base_delay_s=2.0))
+        hub.start()
+        hubs.append(hub)
+        return hub
+
+    yield start
+    for hub in hubs:
+        hub.stop()
+
+
+@pytest.fixture
+def hub(hub_factory) -> EmbeddedHub:
+    return hub_factory()
