@@ -32,6 +32,7 @@ log = logging.getLogger("ui.main")
 
 DEMO_PROBLEM = ("The monthly report export crashes since yesterday's update. "
                 "导出月度报表时程序崩溃。")
+DEMO_VENDOR = {"name": "Huaxin Software", "product": "Huaxin ERP", "version": "9.1"}
 DEMO_LOGIN = ("demo", "demo")
 
 
@@ -76,6 +77,17 @@ class AssistProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+def write_demo_vendor_config(directory: Path) -> Path:
+    """A ``vendor.ini`` naming the demo data's first customer, so the ring pops a profile."""
+    from app.sample_data import DEMO_CUSTOMER_CODE
+
+    path = directory / "vendor.ini"
+    lines = ["[vendor]", *(f"{k} = {v}" for k, v in DEMO_VENDOR.items()),
+             f"customer_code = {DEMO_CUSTOMER_CODE}"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def assist_command() -> list[str]:
@@ -136,7 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 nonlocal assist
                 console.set_state(m.AgentState.READY)
                 if args.demo_assist and hub is not None:
-                    assist = AssistProcess(hub_url).start(dict(os.environ))
+                    vendor = write_demo_vendor_config(config.resolved_data_dir)
+                    assist = AssistProcess(hub_url, extra=("--vendor-config", str(vendor)))
+                    assist.start(dict(os.environ))
 
             console.signed_in.connect(on_demo_signed_in)
             console.sign_in_refused.connect(

@@ -254,10 +254,7 @@ class MainWindow(QMainWindow):
     def on_ring_started(self, ring: m.Ring) -> None:
         self.ring_note.hide()
         self.ring_panel.show_ring(ring)
-        if ring.profile:
-            self.profile.show_profile(ring.profile)
-        else:
-            self.profile.show_empty(self.tr("No profile for this caller."))
+        self.profile.show_profile(ring.profile or {}, company=ring.company, tier=ring.tier)
         self.tabs.setCurrentIndex(0)
         if self.work.currentWidget() is self.idle:
             self.idle.title.setText(self.tr("Contact ringing"))

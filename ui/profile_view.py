@@ -99,9 +99,19 @@ class ProfileView(QScrollArea):
         card.layout().addWidget(hint)
         self._layout.addStretch(1)
 
-    def show_profile(self, profile: Data) -> None:
+    def show_profile(self, profile: Data, company: str = "", tier: str = "") -> None:
+        """Show ``profile``; ``company``/``tier`` (from the ring) fill in an unknown caller."""
         self._clear()
-        customer = _get(profile, "customer", default={}) or {}
+        customer = dict(_get(profile, "customer", default={}) or {})
+        identity = _get(profile, "identity", default={}) or {}
+        customer.setdefault("name", company or None)
+        customer.setdefault("tier", tier or None)
+        if not customer.get("code") and _get(identity, "customer_code"):
+            customer["code"] = identity["customer_code"]
+        if "machine" not in profile and _get(identity, "environment"):
+            profile = {**profile, "machine": {"machine_id": _get(identity, "machine_id"),
+                                              "environment": identity["environment"],
+                                              "first_seen": profile.get("known") is False}}
         self._header(profile, customer)
         self._sla(profile, customer)
         self._products(profile)
@@ -185,15 +195,10 @@ class ProfileView(QScrollArea):
         card = self._card("machine", self.tr("This machine"))
         env = _get(machine, "environment", "report", default={}) or {}
         grid = self._grid(card)
+        for title, value in environment_rows(env):
+            self._row(grid, self.tr(title), value)
         if _get(machine, "machine_id"):
-            self._row(grid, self.tr("Machine"), _text(machine["machine_id"]))
-        for key, title in (("hostname", self.tr("Host")), ("os", self.tr("OS")),
-                           ("os_version", self.tr("OS version")), ("cpu", self.tr("CPU")),
-                           ("memory_mb", self.tr("Memory (MB)")), ("screens", self.tr("Screens")),
-                           ("product", self.tr("Product")), ("version", self.tr("Version"))):
-            value = _get(env, key)
-            if value is not None:
-                self._row(grid, title, _summary(value))
+            self._row(grid, self.tr("Machine ID"), _text(machine["machine_id"])[:12])
         changes = _get(machine, "changes", "changed", default=[]) or []
         if changes:
             card.layout().addWidget(_label(self.tr("Changed since last time"), "section"))
@@ -316,6 +321,49 @@ def _delete_layout(layout: Any) -> None:
             item.widget().deleteLater()
         elif item.layout() is not None:
             _delete_layout(item.layout())
+
+
+def environment_rows(env: Data) -> list[tuple[str, str]]:
+    """The environment report as (title, value) lines an agent reads at a glance."""
+    rows: list[tuple[str, str]] = []
+    vendor = _get(env, "vendor", default={}) or {}
+    product = " ".join(str(v) for v in (_get(vendor, "product"), _get(vendor, "version")) if v)
+    if product or _get(env, "product"):
+        rows.append(("Product", product or " ".join(
+            str(v) for v in (_get(env, "product"), _get(env, "version")) if v)))
+    if _get(env, "hostname"):
+        rows.append(("Host", str(env["hostname"])))
+    os_info = _get(env, "os")
+    if isinstance(os_info, Mapping):
+        name = _get(os_info, "distribution") or " ".join(
+            str(v) for v in (_get(os_info, "system"), _get(os_info, "release")) if v)
+        rows.append(("OS", f"{name} ({_get(os_info, 'machine', default='')})".replace(" ()", "")))
+    elif os_info:
+        rows.append(("OS", " ".join(str(v) for v in (os_info, _get(env, "os_version")) if v)))
+    cpu = _get(env, "cpu")
+    if isinstance(cpu, Mapping):
+        rows.append(("CPU", f"{_get(cpu, 'model', default='?')} · {_get(cpu, 'cores', default='?')}"
+                     " cores"))
+    elif cpu:
+        rows.append(("CPU", str(cpu)))
+    memory = _get(env, "memory_bytes")
+    if memory:
+        rows.append(("Memory", f"{int(memory) / 2**30:.1f} GB"))
+    elif _get(env, "memory_mb"):
+        rows.append(("Memory", f"{int(env['memory_mb']) / 1024:.1f} GB"))
+    screens = _get(env, "screens")
+    if isinstance(screens, list | tuple) and screens:
+        rows.append(("Screens", ", ".join(
+            f"{_get(sc, 'width')}×{_get(sc, 'height')}" if isinstance(sc, Mapping) else str(sc)
+            for sc in screens)))
+    locale = _get(env, "locale")
+    zone = _get(env, "time_zone")
+    parts = [str(_get(locale, "language", default="")) if isinstance(locale, Mapping) else
+             str(locale or ""),
+             str(_get(zone, "name", default="")) if isinstance(zone, Mapping) else str(zone or "")]
+    if any(parts):
+        rows.append(("Locale", " · ".join(p for p in parts if p)))
+    return rows
 
 
 def _stars(score: float) -> str:

@@ -22,7 +22,7 @@ from app import config as app_config
 from app.api import messages as m
 from tests.ui.support import AssistTerminal, image_array, pointer_position, xvfb_screen
 from ui.console import Console
-from ui.main import AssistProcess
+from ui.main import AssistProcess, write_demo_vendor_config
 from ui.main_window import MainWindow
 
 embedded = pytest.importorskip("app.hub.embedded", reason="HUB's EmbeddedHub not there yet")
@@ -78,8 +78,11 @@ def start_assist(xvfb, hub) -> Iterator:
     """Start Tandem Assist in terminal mode; the test types the customer's answers."""
     started: list[AssistTerminal] = []
 
+    vendor = write_demo_vendor_config(hub.config.resolved_data_dir)
+
     def start() -> AssistTerminal:
-        assist = AssistTerminal(hub.url, xvfb.env(), problem=PROBLEM)
+        assist = AssistTerminal(hub.url, xvfb.env(), problem=PROBLEM,
+                                extra=("--vendor-config", str(vendor)))
         started.append(assist)
         return assist
 
