@@ -42,8 +42,10 @@ class RelaySettings:
     assist_queue_bytes: int = 4 * 1024 * 1024
 
 
-SCREEN_MESSAGES = (m.ScreenLayout, m.FrameUpdate, m.CursorShape, m.CursorPos)
-CONTROL_INPUT = (m.PointerEvent, m.KeyEvent, m.ClipboardText)
+_JOIN_MESSAGES: dict[Role, frozenset[type]] = {
+    Role.ASSIST: frozenset({m.HelpRequest, m.SessionCode, m.Resume}),
+    Role.VIEWER: frozenset({m.ViewerJoin, m.Resume}),
+}
 
 
 @dataclass(eq=False)
@@ -160,7 +162,7 @@ class Relay:
             return None
         request = await sock.receive()
         handler = self._JOIN_HANDLERS.get(type(request))
-        if handler is None or (role is Role.VIEWER) != isinstance(request, m.ViewerJoin | m.Resume):
+        if handler is None or type(request) not in _JOIN_MESSAGES[role]:
             await sock.fail(ErrorCode.UNEXPECTED, f"{type(request).__name__} cannot open a "
                             f"{role} connection")
             return None
@@ -316,8 +318,7 @@ class Relay:
 
     async def _left(self, session: Session, peer: Peer) -> None:
         """The peer's receive loop ended: Bye, error, drop, or it was replaced."""
-        if not peer.outbox.closing:
-            peer.outbox.finish(ByeReason.NORMAL)
+        peer.outbox.finish(ByeReason.NORMAL)  # no-op if it is already finishing
         try:
             await asyncio.wait_for(peer.outbox.wait_closed(), self.settings.stall_timeout_s)
         except TimeoutError:
