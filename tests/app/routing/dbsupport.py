@@ -101,9 +101,10 @@ class Factory:
         return self._add(Queue(name=name, strategy=QueueStrategy(strategy), **kw))
 
     def contact(self, customer_id: int | None = None, queue_id: int | None = None,
-                channel: str = "assist", problem: str = "It does not start") -> int:
+                channel: str = "assist", problem: str = "It does not start",
+                **kw: object) -> int:
         return self._add(Contact(channel=Channel(channel), customer_id=customer_id,
-                                 queue_id=queue_id, problem=problem))
+                                 queue_id=queue_id, problem=problem, **kw))
 
     def person(self, customer_id: int, email: str | None = "it@example.com",
                language: str = "en") -> int:
