@@ -2,8 +2,10 @@
 
 The writer never decodes pixels. It only reads each rectangle's geometry and keeps, for
 every 16x16 cell of the screen, the offsets of the records whose pixels are still visible
-there (newest first, at most ``DEPTH``: a rectangle covering the cell resets its stack, a
-partial one pushes onto it). A COPY rectangle reads pixels that earlier records painted at
+there (newest first, at most ``DEPTH``), with a 256-bit mask of the pixels each still
+shows: a rectangle covering the cell resets its stack; a partial one goes on top and
+removes the entries whose pixels it hides entirely (a blinking cursor or typing stays a
+short stack). A COPY rectangle reads pixels that earlier records painted at
 its source, so those records are "pinned" to the source area until the next composite
 keyframe. A virtual keyframe stores this map; a player replays only the pinned records
 and, of the others, only the rectangles over cells they still own.
@@ -25,8 +27,21 @@ import numpy as np
 from remote.protocol.encodings import EncodedRect, Encoding
 
 CELL = 16
-DEPTH = 4
+DEPTH = 6
 PIN_CAP = 4096
+#: Pixel coverage of one cell as a 256-bit integer (bit 16*row + col).
+ALL = (1 << (CELL * CELL)) - 1
+_ROW_REPEAT = [[sum(1 << (CELL * i) for i in range(a, b)) for b in range(CELL + 1)]
+               for a in range(CELL + 1)]
+
+
+def _mask(x0: int, y0: int, x1: int, y1: int) -> int:
+    """Bits of the cell-local pixels [x0, x1) x [y0, y1), clipped to the cell."""
+    x0, y0 = max(x0, 0), max(y0, 0)
+    x1, y1 = min(x1, CELL), min(y1, CELL)
+    if x1 <= x0 or y1 <= y0:
+        return 0
+    return (((1 << (x1 - x0)) - 1) << x0) * _ROW_REPEAT[y0][y1]
 
 VK_HEAD = struct.Struct(">QHHHBBII")
 PIN = struct.Struct(">IHHHH")
@@ -45,6 +60,7 @@ class TileTracker:
         self.width = 0
         self.height = 0
         self.owners = np.full((0, 0, DEPTH), -1, dtype=np.int64)
+        self.masks = np.zeros((0, 0, DEPTH), dtype=object)
         self.pinned: dict[int, list[Region]] = {}
         self._pin_count = 0
         self.overflow_at = -1
@@ -62,8 +78,9 @@ class TileTracker:
         """A new screen layout: the screen starts black, nothing paints it yet."""
         self.layout_offset = offset
         self.width, self.height = width, height
-        self.owners = np.full((_ceil_div(height, CELL), _ceil_div(width, CELL), DEPTH), -1,
-                              dtype=np.int64)
+        shape = (_ceil_div(height, CELL), _ceil_div(width, CELL), DEPTH)
+        self.owners = np.full(shape, -1, dtype=np.int64)
+        self.masks = np.zeros(shape, dtype=object)  # visible pixels of each stack entry
         self.pinned.clear()
         self._pin_count = 0
         self.overflow_at = -1
@@ -99,24 +116,42 @@ class TileTracker:
         fx0, fy0 = _ceil_div(x, CELL), _ceil_div(y, CELL)
         fx1 = cols if x + w >= self.width else (x + w) // CELL
         fy1 = rows if y + h >= self.height else (y + h) // CELL
-        region = self.owners[ty0:ty1, tx0:tx1]
-        if (fx0, fy0, fx1, fy1) == (tx0, ty0, tx1, ty1):
-            region[..., 0] = offset
-            region[..., 1:] = -1
-            return
-        full = np.zeros(region.shape[:2], dtype=bool)
         if fx1 > fx0 and fy1 > fy0:
-            full[fy0 - ty0:fy1 - ty0, fx0 - tx0:fx1 - tx0] = True
-        partial = ~full & (region[..., 0] != offset)
-        if partial.any():
-            stack = region[partial]
-            if (stack[:, -1] >= 0).any():
-                self.overflow_at = offset
-            stack[:, 1:] = stack[:, :-1].copy()
-            stack[:, 0] = offset
-            region[partial] = stack
-        if full.any():
-            region[full] = [offset] + [-1] * (DEPTH - 1)
+            self.owners[fy0:fy1, fx0:fx1, 0] = offset
+            self.owners[fy0:fy1, fx0:fx1, 1:] = -1
+            self.masks[fy0:fy1, fx0:fx1, 0] = ALL
+        for r in range(ty0, ty1):
+            inner_row = fy0 <= r < fy1
+            for c in range(tx0, tx1):
+                if inner_row and fx0 <= c < fx1:
+                    continue
+                self._cover_part(offset, r, c, x, y, w, h)
+
+    def _cover_part(self, offset: int, r: int, c: int, x: int, y: int, w: int, h: int) -> None:
+        """A rectangle covers part of cell (r, c): drop stack entries it hides entirely."""
+        cx, cy = c * CELL, r * CELL
+        painted = _mask(x - cx, y - cy, x + w - cx, y + h - cy)
+        outside = ALL & ~_mask(0, 0, self.width - cx, self.height - cy)
+        stack = [(offset, painted)]
+        covered = painted | outside
+        for o, m in zip(self.owners[r, c].tolist(), self.masks[r, c].tolist(), strict=True):
+            if o < 0:
+                break
+            if o == offset:
+                stack[0] = (offset, painted | m)
+                covered |= m
+                continue
+            visible = m & ~covered
+            if visible:
+                stack.append((o, visible))
+                covered |= visible
+        if len(stack) > DEPTH:
+            self.overflow_at = offset
+            stack = stack[:DEPTH]
+        for i in range(DEPTH):
+            o, m = stack[i] if i < len(stack) else (-1, 0)
+            self.owners[r, c, i] = o
+            self.masks[r, c, i] = m
 
     def composite(self, offset: int, as_of: int) -> None:
         """A composite keyframe at ``offset`` shows the screen after record ``as_of``."""
@@ -126,8 +161,11 @@ class TileTracker:
         old = (self.owners >= 0) & (self.owners <= as_of)
         older = np.zeros_like(old)
         older[..., 1:] = old[..., :-1]
-        self.owners[old & ~older] = offset
+        first = old & ~older
+        self.owners[first] = offset
+        self.masks[first] = ALL
         self.owners[old & older] = -1
+        self.masks[old & older] = 0
         stale = [o for o in self.pinned if o <= as_of]
         for o in stale:
             self._pin_count -= len(self.pinned.pop(o))
