@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.api import messages as m
+from app.screen_pop.profile import Profile
 from ui.agent_state import AgentStateWidget
 from ui.console import Console
 from ui.look import icon, styled
@@ -254,7 +255,7 @@ class MainWindow(QMainWindow):
     def on_ring_started(self, ring: m.Ring) -> None:
         self.ring_note.hide()
         self.ring_panel.show_ring(ring)
-        self.profile.show_profile(ring.profile or {}, company=ring.company, tier=ring.tier)
+        self.profile.show_profile_dict(ring.profile or {}, company=ring.company, tier=ring.tier)
         self.tabs.setCurrentIndex(0)
         if self.work.currentWidget() is self.idle:
             self.idle.title.setText(self.tr("Contact ringing"))
@@ -287,14 +288,23 @@ class MainWindow(QMainWindow):
         self.session_view.chat.add_notice(self.tr("Session ended."))
 
     def on_wrap_up_started(self, contact: m.Ring) -> None:
-        profile = contact.profile or {}
-        products = profile.get("products") or profile.get("installations") or []
-        names = [str(p.get("product") or p.get("name") or "") for p in products
-                 if isinstance(p, dict)]
-        modules = [str(mod.get("name") if isinstance(mod, dict) else mod)
-                   for p in products if isinstance(p, dict)
-                   for mod in (p.get("modules") or ([p["module"]] if p.get("module") else []))]
-        versions = [str(p.get("version") or "") for p in products if isinstance(p, dict)]
+        products: list[tuple[str, str, str]] = []  # (product, module, version)
+        try:
+            profile = Profile.from_dict(contact.profile) if contact.profile else None
+        except (TypeError, ValueError, KeyError):
+            profile = None
+        for item in profile.products if profile else ():
+            for module in item.modules or ("",):
+                products.append((item.product_name, module, item.version or ""))
+        environment = (profile.machine.environment or {}) if profile and profile.machine else {}
+        vendor = environment.get("vendor") if isinstance(environment, dict) else None
+        if isinstance(vendor, dict) and vendor.get("product"):
+            # The product on this machine first: it is most likely what the contact was about.
+            products.insert(0, (str(vendor["product"]), "", str(vendor.get("version") or "")))
+        names = [p for p, _, _ in products]
+        modules = [mod for p, mod, _ in products if mod and (not names or p == names[0])]
+        modules += [mod for _, mod, _ in products if mod]
+        versions = [v for p, _, v in products if v and p == (names[0] if names else p)]
         self.wrap_up_form.prefill(title=(contact.problem or "").splitlines()[0][:120]
                                   if contact.problem else "",
                                   products=names, modules=modules, versions=versions)

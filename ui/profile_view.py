@@ -1,6 +1,6 @@
 """The screen pop: who is calling and what they run, shown while the contact still rings.
 
-Rendered from the profile the hub sends with the ring (DATA's ``Profile.to_dict()``), as
+Rendered from DATA's ``Profile`` (the hub sends ``Profile.to_dict()`` with the ring), as
 plain widgets in a scroll area: company and contact person, tier and SLA due times,
 products/modules/versions, this machine's environment and what changed, recent tickets and
 sessions (with recordings), satisfaction history, notes.
@@ -8,7 +8,8 @@ sessions (with recordings), satisfaction history, notes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import html
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.screen_pop.profile import Profile
 from ui.look import icon, styled
 from ui.ring_panel import tier_badge
 
@@ -99,28 +101,33 @@ class ProfileView(QScrollArea):
         card.layout().addWidget(hint)
         self._layout.addStretch(1)
 
-    def show_profile(self, profile: Data, company: str = "", tier: str = "") -> None:
-        """Show ``profile``; ``company``/``tier`` (from the ring) fill in an unknown caller."""
+    def show_profile(self, profile: Profile, company: str = "", tier: str = "") -> None:
+        """Show ``profile``; ``company``/``tier`` (from the ring) name an unknown caller."""
         self._clear()
-        customer = dict(_get(profile, "customer", default={}) or {})
-        identity = _get(profile, "identity", default={}) or {}
-        customer.setdefault("name", company or None)
-        customer.setdefault("tier", tier or None)
-        if not customer.get("code") and _get(identity, "customer_code"):
-            customer["code"] = identity["customer_code"]
-        if "machine" not in profile and _get(identity, "environment"):
-            profile = {**profile, "machine": {"machine_id": _get(identity, "machine_id"),
-                                              "environment": identity["environment"],
-                                              "first_seen": profile.get("known") is False}}
-        self._header(profile, customer)
-        self._sla(profile, customer)
+        self._header(profile, company, tier)
+        self._sla(profile)
         self._products(profile)
         self._machine(profile)
         self._tickets(profile)
         self._sessions(profile)
         self._satisfaction(profile)
-        self._notes(profile, customer)
+        self._notes(profile)
         self._layout.addStretch(1)
+
+    def show_profile_dict(self, data: Mapping[str, Any], company: str = "",
+                          tier: str = "") -> None:
+        """The profile as the hub sends it with the ring (``Profile.to_dict()``)."""
+        if not data:
+            self.show_profile(Profile(known=False, matched_by=None, caller_phone=None,
+                                      caller_email=None), company, tier)
+            return
+        try:
+            profile = Profile.from_dict(data)
+        except (TypeError, ValueError, KeyError) as exc:
+            self.show_empty(self.tr("The caller's profile could not be read ({0}).")
+                            .format(exc))
+            return
+        self.show_profile(profile, company, tier)
 
     def section_text(self, name: str) -> str:
         """All label text of a section (tests read what the agent sees)."""
@@ -131,146 +138,139 @@ class ProfileView(QScrollArea):
 
     # --- sections ----------------------------------------------------------------------------
 
-    def _header(self, profile: Data, customer: Data) -> None:
+    def _header(self, profile: Profile, company_name: str, tier: str) -> None:
         card = self._card("customer")
+        company = profile.company
         row = QHBoxLayout()
-        name = _label(_text(_get(customer, "name")), "title", wrap=True)
-        row.addWidget(name, 1)
-        tier = _get(customer, "tier", default="")
-        row.addWidget(tier_badge(str(tier)), 0, Qt.AlignmentFlag.AlignTop)
+        name = company.name if company else (company_name or self.tr("Unknown caller"))
+        row.addWidget(_label(name, "title", wrap=True), 1)
+        row.addWidget(tier_badge(company.tier if company else tier), 0,
+                      Qt.AlignmentFlag.AlignTop)
         card.layout().addLayout(row)
-        facts = [_get(customer, "code"), _get(customer, "region"), _get(customer, "timezone")]
-        card.layout().addWidget(_label("  ·  ".join(_text(f) for f in facts if f), "muted"))
-        person = _get(profile, "contact_person", "contact", default=None)
-        if isinstance(person, Mapping):
-            grid = self._grid(card)
-            self._row(grid, self.tr("Contact"), _text(_get(person, "name")))
-            for key, title in (("email", self.tr("Email")), ("phone", self.tr("Phone")),
-                               ("role", self.tr("Role")), ("language", self.tr("Language"))):
-                if _get(person, key):
-                    self._row(grid, title, _text(person[key]))
+        if company:
+            facts = [company.code, company.region, company.timezone]
+            card.layout().addWidget(_label("  ·  ".join(f for f in facts if f), "muted"))
+        else:
+            card.layout().addWidget(_label(self.tr("Not matched to a customer yet; check who "
+                                                   "is calling."), "muted", wrap=True))
+        person = profile.person
+        grid = self._grid(card)
+        if person is not None:
+            title = f"{person.name} · {person.job_title}" if person.job_title else person.name
+            self._row(grid, self.tr("Contact"), title)
+            for value, label in ((person.phone, self.tr("Phone")),
+                                 (person.mobile, self.tr("Mobile")),
+                                 (person.email, self.tr("Email"))):
+                if value:
+                    self._row(grid, label, value)
+        others = [p.name for p in profile.contact_persons if person is None or p.id != person.id]
+        if others:
+            self._row(grid, self.tr("Also"), ", ".join(others[:4]))
+        for value, label in ((profile.caller_phone, self.tr("Caller phone")),
+                             (profile.caller_email, self.tr("Caller email"))):
+            if value and (person is None or value not in (person.phone, person.mobile,
+                                                          person.email)):
+                self._row(grid, label, value)
 
-    def _sla(self, profile: Data, customer: Data) -> None:
-        sla = _get(profile, "sla", default=None)
-        if not isinstance(sla, Mapping):
+    def _sla(self, profile: Profile) -> None:
+        sla = profile.sla
+        if sla is None:
             return
         card = self._card("sla", self.tr("Service level"))
         grid = self._grid(card)
-        plan = _get(sla, "name", "policy", "calendar")
-        if plan:
-            self._row(grid, self.tr("Plan"), _text(plan))
-        for keys, title in ((("first_response_due_at", "first_response_due"),
-                             self.tr("First response due")),
-                            (("resolution_due_at", "resolution_due"),
-                             self.tr("Resolution due")),
-                            (("first_response_minutes",), self.tr("First response within")),
-                            (("resolution_hours",), self.tr("Resolution within"))):
-            value = _get(sla, *keys)
-            if value is not None:
-                suffix = (" min" if keys[0].endswith("minutes")
-                          else " h" if keys[0].endswith("hours") else "")
-                self._row(grid, title, _text(value) + suffix)
+        self._row(grid, self.tr("Plan"), f"{sla.tier.upper()} · {sla.calendar}")
+        self._row(grid, self.tr("First response"),
+                  self.tr("within {0}").format(_minutes(sla.first_response_minutes)))
+        self._row(grid, self.tr("Resolution"),
+                  self.tr("within {0}").format(_minutes(sla.resolution_minutes)))
 
-    def _products(self, profile: Data) -> None:
-        products = _get(profile, "products", "installations", default=[]) or []
-        if not products:
+    def _products(self, profile: Profile) -> None:
+        if not profile.products:
             return
         card = self._card("products", self.tr("Products"))
         grid = self._grid(card)
-        for item in products:
-            name = _get(item, "product", "name", default="?")
-            version = _get(item, "version", default="")
-            modules = _get(item, "modules", default=[]) or []
-            module_text = ", ".join(str(_get(mod, "name", default=mod)) if isinstance(mod, Mapping)
-                                    else str(mod) for mod in modules)
-            module = _get(item, "module")
-            if module:
-                module_text = f"{module}" + (f", {module_text}" if module_text else "")
-            self._row(grid, f"{name} {version}".strip(), module_text or "—")
+        for item in profile.products:
+            name = f"{item.product_name} {item.version or ''}".strip()
+            self._row(grid, name, ", ".join(item.modules) or "—")
 
-    def _machine(self, profile: Data) -> None:
-        machine = _get(profile, "machine", default=None)
-        if not isinstance(machine, Mapping):
+    def _machine(self, profile: Profile) -> None:
+        machine = profile.machine
+        if machine is None:
             return
         card = self._card("machine", self.tr("This machine"))
-        env = _get(machine, "environment", "report", default={}) or {}
         grid = self._grid(card)
-        for title, value in environment_rows(env):
+        for title, value in environment_rows(machine.environment or {}):
             self._row(grid, self.tr(title), value)
-        if _get(machine, "machine_id"):
-            self._row(grid, self.tr("Machine ID"), _text(machine["machine_id"])[:12])
-        changes = _get(machine, "changes", "changed", default=[]) or []
-        if changes:
-            card.layout().addWidget(_label(self.tr("Changed since last time"), "section"))
-            for change in _change_lines(changes):
-                card.layout().addWidget(_label("• " + change, wrap=True))
-        elif _get(machine, "first_seen", "is_new"):
-            card.layout().addWidget(_label(self.tr("First contact from this machine."), "muted"))
+        if machine.reported_at:
+            self._row(grid, self.tr("Reported"), _text(machine.reported_at))
+        if machine.changes:
+            card.layout().addWidget(_label(self.tr("CHANGED SINCE LAST TIME"), "section"))
+            for change in machine.changes:
+                card.layout().addWidget(_label(
+                    f"• {change.label}: {change.before or '—'} → {change.after or '—'}",
+                    wrap=True))
+        elif not machine.seen_before:
+            card.layout().addWidget(_label(self.tr("First contact from this machine."),
+                                           "muted"))
 
-    def _tickets(self, profile: Data) -> None:
-        tickets = _get(profile, "recent_tickets", "tickets", default=[]) or []
+    def _tickets(self, profile: Profile) -> None:
         card = self._card("tickets", self.tr("Recent tickets"))
-        if not tickets:
+        if not profile.tickets:
             card.layout().addWidget(_label(self.tr("No tickets yet."), "muted"))
             return
-        for ticket in tickets[:6]:
+        for ticket in profile.tickets[:5]:
             row = QHBoxLayout()
-            number = _get(ticket, "number", default="")
-            title = _get(ticket, "title", default="")
-            row.addWidget(_label(f"<b>{number}</b> {title}", wrap=True), 1)
-            status = str(_get(ticket, "status", default=""))
-            badge = QLabel(status.replace("_", " "))
-            styled(badge, "badge", tone="good" if status in ("solved", "closed") else "info")
+            text = QLabel(f"<b>{html.escape(ticket.number)}</b> {html.escape(ticket.title)}")
+            text.setWordWrap(True)
+            text.setToolTip(" · ".join(v for v in (ticket.classification, ticket.product,
+                                                   ticket.module, ticket.assignee) if v))
+            row.addWidget(text, 1)
+            badge = QLabel(ticket.status.replace("_", " "))
+            styled(badge, "badge", tone="good" if ticket.status in ("solved", "closed")
+                   else "info")
             row.addWidget(badge, 0, Qt.AlignmentFlag.AlignTop)
             card.layout().addLayout(row)
+        if len(profile.tickets) > 5:
+            card.layout().addWidget(_label(self.tr("and {0} more").format(
+                len(profile.tickets) - 5), "muted"))
 
-    def _sessions(self, profile: Data) -> None:
-        sessions = _get(profile, "recent_sessions", "sessions", default=[]) or []
-        if not sessions:
+    def _sessions(self, profile: Profile) -> None:
+        if not profile.sessions:
             return
         card = self._card("sessions", self.tr("Recent sessions"))
-        for session in sessions[:5]:
+        for session in profile.sessions[:4]:
             row = QHBoxLayout()
-            when = _text(_get(session, "started_at", "ended_at"))
-            agent = _get(session, "agent", "agent_name", default="")
-            row.addWidget(_label(f"{when}  {agent}", wrap=True), 1)
-            recording_id = _get(session, "recording_id")
-            if recording_id is not None:
+            who = " · ".join(v for v in (_text(session.started_at), session.agent,
+                                         session.ticket_number) if v)
+            row.addWidget(_label(who, wrap=True), 1)
+            for recording_id in session.recording_ids[:1]:
                 button = QPushButton(icon("play"), self.tr("Replay"))
-                button.setProperty("recording_id", int(recording_id))
+                button.setProperty("recording_id", recording_id)
                 button.clicked.connect(
-                    lambda _=False, rid=int(recording_id): self.recording_requested.emit(rid))
+                    lambda _=False, rid=recording_id: self.recording_requested.emit(rid))
                 row.addWidget(button)
             card.layout().addLayout(row)
 
-    def _satisfaction(self, profile: Data) -> None:
-        ratings = _get(profile, "satisfaction", "ratings", default=None)
-        if not ratings:
+    def _satisfaction(self, profile: Profile) -> None:
+        sat = profile.satisfaction
+        if sat is None or not sat.count:
             return
         card = self._card("satisfaction", self.tr("Satisfaction"))
-        if isinstance(ratings, Mapping):
-            average = _get(ratings, "average", "mean")
-            count = _get(ratings, "count", default=0)
-            if average is not None:
-                card.layout().addWidget(_label(f"{_stars(float(average))}  {float(average):.1f} "
-                                               f"/ 5 ({count})"))
-            ratings = _get(ratings, "recent", "history", default=[]) or []
-        for rating in list(ratings)[:4]:
-            score = int(_get(rating, "score", default=0) or 0)
-            comment = _get(rating, "comment", default="")
-            card.layout().addWidget(_label(f"{_stars(score)}  {comment}", wrap=True))
+        if sat.mean is not None:
+            card.layout().addWidget(_label(f"{_stars(sat.mean)}  {sat.mean:.1f} / 5 "
+                                           f"({sat.count})"))
+        for rating in sat.recent[:3]:
+            text = f"{_stars(rating.score)}  {rating.comment}".rstrip()
+            card.layout().addWidget(_label(text, "muted", wrap=True))
 
-    def _notes(self, profile: Data, customer: Data) -> None:
-        notes = _get(profile, "notes", default=None) or _get(customer, "notes")
+    def _notes(self, profile: Profile) -> None:
+        notes = [n for n in (*profile.notes, profile.company.notes if profile.company else "")
+                 if n]
         if not notes:
             return
         card = self._card("notes", self.tr("Notes"))
-        if isinstance(notes, str):
-            notes = [notes]
-        for note in notes:
-            card.layout().addWidget(_label(str(_get(note, "text", default=note))
-                                           if isinstance(note, Mapping) else str(note),
-                                           wrap=True))
+        for note in dict.fromkeys(notes):
+            card.layout().addWidget(_label(note, wrap=True))
 
     # --- building blocks -------------------------------------------------------------------
 
@@ -366,30 +366,14 @@ def environment_rows(env: Data) -> list[tuple[str, str]]:
     return rows
 
 
+def _minutes(minutes: int) -> str:
+    if minutes % 1440 == 0:
+        return f"{minutes // 1440} d"
+    if minutes % 60 == 0 or minutes > 180:
+        return f"{minutes / 60:g} h"
+    return f"{minutes} min"
+
+
 def _stars(score: float) -> str:
     full = max(0, min(5, round(score)))
     return "★" * full + "☆" * (5 - full)
-
-
-def _summary(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return ", ".join(f"{k}: {v}" for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return "; ".join(_summary(v) for v in value)
-    return _text(value)
-
-
-def _change_lines(changes: Iterable[Any] | Mapping[str, Any]) -> Sequence[str]:
-    if isinstance(changes, Mapping):
-        changes = [{"field": k, **(v if isinstance(v, Mapping) else {"after": v})}
-                   for k, v in changes.items()]
-    lines = []
-    for change in changes:
-        if isinstance(change, Mapping):
-            field = _get(change, "field", "key", "name", default="?")
-            before = _get(change, "before", "old", "previous")
-            after = _get(change, "after", "new", "current")
-            lines.append(f"{field}: {_summary(before)} → {_summary(after)}")
-        else:
-            lines.append(str(change))
-    return lines

@@ -76,15 +76,15 @@ def wait_for(app, condition: Callable[[], bool], timeout_s: float, what: str) ->
 
 
 def run(out: Path) -> None:
-    from app.hub.embedded import EmbeddedHub
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from app import config as app_config
     from app.api import messages as m
+    from app.hub.embedded import EmbeddedHub
     from ui.console import Console
     from ui.look import apply_style
-    from ui.main import AssistProcess
+    from ui.main import AssistProcess, write_demo_vendor_config
     from ui.main_window import MainWindow
     from ui.worker import Worker
 
@@ -111,32 +111,29 @@ def run(out: Path) -> None:
             wait_for(app, lambda: console.login is not None, 20, "sign-in")
             console.set_state(m.AgentState.READY)
             wait_for(app, lambda: console.state is m.AgentState.READY, 10, "Ready")
+            vendor = write_demo_vendor_config(data_dir)
             assist = AssistProcess(url, problem="The monthly report export crashes since "
-                                   "yesterday's update (E-REP-0412). 导出月度报表时程序崩溃。"
+                                   "yesterday's update (E-REP-0412). 导出月度报表时程序崩溃。",
+                                   extra=("--vendor-config", str(vendor)),
                                    ).start(customer_x.env())
             wait_for(app, lambda: console.ring is not None, 30, "the ring")
-            wait_for(app, lambda: False if not window.isVisible() else True, 1, "paint")
-            _pause(app, 2.5)
+            _pause(app, 3.0)
             window.grab().save(str(out / "ringing.png"))
 
             window.ring_panel.on_accept_clicked()
             wait_for(app, lambda: console.session.consent == "control", 30, "consent")
             view = window.session_view
-            wait_for(app, lambda: not view.screen.image().isNull(), 20, "first frame")
+            wait_for(app, lambda: view.screen.screen_size().width() > 0, 20, "first frame")
             view.control_button.setChecked(True)
             _pause(app, 3.0)
-            from remote.protocol.messages import ChatLine
-
-            view.chat.add_line("Wang Fang", "It crashes every time I export the monthly "
-                               "report.", mine=False)
-            name = console.login.agent.display_name
-            console.session.send(ChatLine(name, "I can see the error: the SimSun font is "
-                                          "missing. Let me install it for you."))
-            view.chat.add_line(name, "I can see the error: the SimSun font is missing. "
-                               "Let me install it for you.", mine=True)
-            _pause(app, 1.5)
+            view.chat.input.setText("Hello, I can see your screen: the SimSun font is "
+                                    "missing since the update. I will install it now.")
+            view.chat.on_send()
+            _pause(app, 2.0)
             window.grab().save(str(out / "session.png"))
 
+            console.end_session()
+            wait_for(app, lambda: console.state is m.AgentState.WRAP_UP, 15, "session end")
             console.start_wrap_up()
             wait_for(app, lambda: window.work.currentWidget() is window._wrap_page, 10,
                      "wrap-up")
@@ -144,9 +141,9 @@ def run(out: Path) -> None:
             form.title_edit.setText("Monthly report export fails: SimSun font missing")
             form.classification.setCurrentIndex(
                 form.classification.findData(m.Classification.ENVIRONMENT))
-            form.notes.setPlainText("Export stopped after the 5.2.1 update; the Reports "
-                                    "module now needs SimSun. Installed the font remotely.")
-            form.resolution.setPlainText("Installed SimSun; export of 2026-10 succeeded.")
+            form.notes.setPlainText("Export stopped after the update; the report module now "
+                                    "needs SimSun. Installed the font remotely.")
+            form.resolution.setPlainText("Installed SimSun; the 2026-10 export succeeded.")
             form.solved.setChecked(True)
             _pause(app, 1.0)
             window.grab().save(str(out / "wrapup.png"))
@@ -159,7 +156,6 @@ def run(out: Path) -> None:
             for proc in helpers:
                 proc.terminate()
                 proc.wait()
-
 
 DEMO_PROFILE = {
     "customer": {"code": "HDJM-0042", "name": "华东精密机械有限公司", "tier": "vip",

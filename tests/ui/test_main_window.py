@@ -5,23 +5,52 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from PySide6.QtWidgets import QPushButton
 
 from app.api import messages as m
+from app.screen_pop.profile import (
+    Company,
+    EnvironmentChange,
+    InstalledProduct,
+    MachineInfo,
+    Person,
+    Profile,
+    Satisfaction,
+    SessionSummary,
+    SlaTargets,
+    TicketSummary,
+)
 from ui.console import Console
 from ui.main_window import MainWindow
 
-PROFILE = {
-    "customer": {"code": "HD001", "name": "华东精密机械有限公司", "tier": "vip",
-                 "region": "CN-East", "timezone": "Asia/Shanghai"},
-    "contact_person": {"name": "王芳", "email": "wang.fang@hdjm.example", "phone": "+86 21 5555"},
-    "sla": {"first_response_due_at": "2026-11-28T16:30:00+00:00",
-            "resolution_due_at": "2026-11-29T16:00:00+00:00"},
-    "products": [{"product": "ERP", "version": "5.2.1", "modules": ["Reports", "Finance"]}],
-    "machine": {"machine_id": "m-42", "environment": {"os": "Windows 11", "hostname": "ACC-07"},
-                "changes": [{"field": "version", "before": "5.2.0", "after": "5.2.1"}]},
-    "recent_tickets": [{"number": "T-1001", "title": "Login slow", "status": "solved"}],
-    "notes": "Prefers Mandarin.",
-}
+NOW = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+PROFILE = Profile(
+    known=True, matched_by="customer_code", caller_phone=None, caller_email=None,
+    company=Company(id=1, code="HD001", name="华东精密机械有限公司", tier="vip",
+                    region="CN-East", timezone="Asia/Shanghai", language="zh", notes=""),
+    person=Person(id=1, name="王芳", job_title="IT", phone="+86 21 5555", mobile=None,
+                  email="wang.fang@hdjm.example", language="zh", is_primary=True),
+    sla=SlaTargets(tier="vip", first_response_minutes=60, resolution_minutes=480,
+                   calendar="7x24"),
+    products=(InstalledProduct(product_code="ERP", product_name="Huaxin ERP", version="9.1",
+                               licences=10, modules=("Reports", "Finance"),
+                               installed_at=None),),
+    machine=MachineInfo(machine_id="m-42", hostname="ACC-07",
+                        environment={"os": {"system": "Windows", "distribution": "Windows 11"},
+                                     "hostname": "ACC-07"},
+                        reported_at=NOW, previous_reported_at=None,
+                        changes=(EnvironmentChange(key="vendor.version", label="Version",
+                                                   before="9.0", after="9.1"),),
+                        seen_before=True),
+    tickets=(TicketSummary(id=1, number="T-1001", title="Login slow", status="solved",
+                           priority="normal", classification="bug", product=None, module=None,
+                           assignee=None, created_at=NOW, solved_at=None),),
+    sessions=(SessionSummary(id=5, channel="assist", agent="Li Na", consent="control",
+                             started_at=NOW, ended_at=None, end_reason=None,
+                             ticket_number="T-1001", recording_ids=(77,)),),
+    satisfaction=Satisfaction(count=2, mean=4.5, recent=()),
+    notes=("Prefers Mandarin.",),
+).to_dict()
 
 
 def ring(**changes) -> m.Ring:
@@ -50,11 +79,29 @@ def test_ring_pops_the_profile_before_accept(qtbot, window: MainWindow) -> None:
     assert window.ringer.ringing
     text = window.profile.section_text("customer")
     assert "华东精密机械有限公司" in text and "王芳" in text and "wang.fang@hdjm.example" in text
-    assert "First response due" in window.profile.section_text("sla")
+    assert "within 1 h" in window.profile.section_text("sla")
     assert "Reports, Finance" in window.profile.section_text("products")
-    assert "version: 5.2.0 → 5.2.1" in window.profile.section_text("machine")
+    assert "Version: 9.0 → 9.1" in window.profile.section_text("machine")
+    assert "Windows 11" in window.profile.section_text("machine")
+    assert "Li Na" in window.profile.section_text("sessions")
+    assert "4.5 / 5" in window.profile.section_text("satisfaction")
     assert "T-1001" in window.profile.section_text("tickets")
     assert "Prefers Mandarin." in window.profile.section_text("notes")
+
+
+def test_replay_button_in_the_profile_asks_for_the_recording(qtbot, window: MainWindow) -> None:
+    window.console.on_hub_event(ring())
+    buttons = [b for b in window.profile.sections["sessions"].findChildren(QPushButton)]
+    assert [b.property("recording_id") for b in buttons] == [77]
+    with qtbot.waitSignal(window.profile.recording_requested, timeout=1000) as blocker:
+        buttons[0].click()
+    assert blocker.args == [77]
+
+
+def test_unknown_caller_still_shows_company_from_the_ring(qtbot, window: MainWindow) -> None:
+    window.console.on_hub_event(ring(profile={}, company="Walk-in Ltd", tier="basic"))
+    assert "Walk-in Ltd" in window.profile.section_text("customer")
+    assert "Not matched" in window.profile.section_text("customer")
 
 
 def test_ring_cancelled_hides_the_panel_and_says_why(qtbot, window: MainWindow) -> None:
@@ -80,9 +127,9 @@ def test_wrap_up_prefills_from_the_profile(qtbot, window: MainWindow) -> None:
     assert window.work.currentWidget() is window._wrap_page
     form = window.wrap_up_form
     assert form.title_edit.text() == "Export crashes"
-    assert form.product.currentText() == "ERP"
+    assert form.product.currentText() == "Huaxin ERP"
     assert form.module.currentText() == "Reports"
-    assert form.version.currentText() == "5.2.1"
+    assert form.version.currentText() == "9.1"
 
 
 def test_geometry_is_remembered(qtbot, worker, settings) -> None:
