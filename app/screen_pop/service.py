@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Connection, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.agents.models import Agent
@@ -101,6 +101,83 @@ def _clean(raw: str | None) -> str | None:
     return value if value and len(value) <= MAX_IDENTIFIER_CHARS else None
 
 
+# Statements are built once (bound parameters by name): per lookup only the values change,
+# so SQLAlchemy's compiled cache is hit without rebuilding expressions every time.
+_MACHINE = select(
+    Machine.id, Machine.customer_id, Machine.contact_person_id, Machine.hostname,
+    Machine.environment, Machine.environment_reported_at,
+    Machine.previous_environment, Machine.previous_environment_reported_at,
+).where(Machine.machine_id == bindparam("machine_id"))
+_CUSTOMER_BY_CODE = select(Customer.id).where(Customer.code == bindparam("code"))
+_PERSON_BY_PHONE = (
+    select(ContactPerson.id, ContactPerson.customer_id)
+    .where(or_(ContactPerson.phone_e164 == bindparam("phone"),
+               ContactPerson.mobile_e164 == bindparam("phone")))
+    .order_by(ContactPerson.id).limit(20)
+)
+_PERSON_BY_EMAIL = (
+    select(ContactPerson.id, ContactPerson.customer_id)
+    .where(ContactPerson.email_normalized == bindparam("email"))
+    .order_by(ContactPerson.id).limit(20)
+)
+_CUSTOMER = select(
+    Customer.id, Customer.code, Customer.name, Customer.tier, Customer.region, Customer.timezone,
+    Customer.language, Customer.notes,
+).where(Customer.id == bindparam("cid"))
+_PERSONS = select(
+    ContactPerson.id, ContactPerson.name, ContactPerson.job_title, ContactPerson.phone,
+    ContactPerson.mobile, ContactPerson.email, ContactPerson.language, ContactPerson.is_primary,
+    ContactPerson.notes,
+).where(ContactPerson.customer_id == bindparam("cid")).order_by(ContactPerson.id).limit(20)
+_PRODUCTS = (
+    select(Installation.id, Product.code, Product.name, ProductVersion.version,
+           Installation.licences, Installation.installed_at, Module.name.label("module"))
+    .join(Product, Product.id == Installation.product_id)
+    .outerjoin(ProductVersion, ProductVersion.id == Installation.version_id)
+    .outerjoin(InstallationModule, InstallationModule.installation_id == Installation.id)
+    .outerjoin(Module, Module.id == InstallationModule.module_id)
+    .where(Installation.customer_id == bindparam("cid"))
+    .order_by(Installation.id, Module.id)
+)
+_TICKETS = (
+    select(Ticket.id, Ticket.number, Ticket.title, Ticket.status, Ticket.priority,
+           Ticket.classification, Product.name.label("product"), Module.name.label("module"),
+           Agent.display_name, Ticket.created_at, Ticket.solved_at)
+    .outerjoin(Product, Product.id == Ticket.product_id)
+    .outerjoin(Module, Module.id == Ticket.module_id)
+    .outerjoin(Agent, Agent.id == Ticket.assignee_id)
+    .where(Ticket.customer_id == bindparam("cid"))
+    .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    .limit(bindparam("limit"))
+)
+_SESSIONS = (
+    select(AssistSession.id, Contact.channel, Agent.display_name, AssistSession.consent,
+           AssistSession.started_at, AssistSession.ended_at, AssistSession.end_reason, Ticket.number)
+    .select_from(Contact)
+    .join(AssistSession, AssistSession.contact_id == Contact.id)
+    .outerjoin(Agent, Agent.id == AssistSession.agent_id)
+    .outerjoin(Ticket, Ticket.id == Contact.ticket_id)
+    .where(Contact.customer_id == bindparam("cid"))
+    .order_by(Contact.created_at.desc(), AssistSession.id.desc())
+    .limit(bindparam("limit"))
+)
+_RECORDINGS = (
+    select(Recording.id, Recording.session_id)
+    .where(Recording.session_id.in_(bindparam("session_ids", expanding=True)))
+    .order_by(Recording.id)
+)
+_RATING_STATS = select(func.count(SatisfactionRating.id), func.avg(SatisfactionRating.score)).where(
+    SatisfactionRating.customer_id == bindparam("cid"))
+_RATINGS = (
+    select(SatisfactionRating.score, SatisfactionRating.comment, SatisfactionRating.created_at,
+           Ticket.number)
+    .outerjoin(Ticket, Ticket.id == SatisfactionRating.ticket_id)
+    .where(SatisfactionRating.customer_id == bindparam("cid"))
+    .order_by(SatisfactionRating.created_at.desc(), SatisfactionRating.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
 class ScreenPopService:
     """``lookup(identity) -> Profile``; never raises for unknown or malformed identifiers."""
 
@@ -132,6 +209,7 @@ class ScreenPopService:
         email = normalize_email(identity.email)
 
         with self._sessions() as db:
+            conn = db.connection()
             customer_id: int | None = None
             matched_by: str | None = None
             person_id: int | None = None
@@ -139,61 +217,45 @@ class ScreenPopService:
 
             machine = None
             if machine_key:
-                machine = db.execute(select(
-                    Machine.id, Machine.customer_id, Machine.contact_person_id, Machine.hostname,
-                    Machine.environment, Machine.environment_reported_at,
-                    Machine.previous_environment, Machine.previous_environment_reported_at,
-                ).where(Machine.machine_id == machine_key)).first()
-
+                machine = conn.execute(_MACHINE, {"machine_id": machine_key}).first()
             if code:
-                customer_id = db.scalar(select(Customer.id).where(Customer.code == code))
+                customer_id = conn.execute(_CUSTOMER_BY_CODE, {"code": code}).scalar()
                 matched_by = "customer_code" if customer_id else None
             if customer_id is None and machine is not None and machine.customer_id:
                 customer_id, matched_by = machine.customer_id, "machine_id"
             if machine is not None and machine.contact_person_id and machine.customer_id == customer_id:
                 person_id = machine.contact_person_id
 
-            for kind, condition in (
-                ("phone", or_(ContactPerson.phone_e164 == phone, ContactPerson.mobile_e164 == phone)
-                 if phone else None),
-                ("email", ContactPerson.email_normalized == email if email else None),
-            ):
-                if condition is None or (person_id is not None and customer_id is not None):
+            for kind, stmt, params in (("phone", _PERSON_BY_PHONE, {"phone": phone} if phone else None),
+                                       ("email", _PERSON_BY_EMAIL, {"email": email} if email else None)):
+                if params is None or (person_id is not None and customer_id is not None):
                     continue
-                found = self._match_person(db, condition, customer_id)
-                if found is None:
+                rows = conn.execute(stmt, params).all()
+                if not rows:
                     continue
-                pid, cid, n_customers = found
+                chosen = next((r for r in rows if r.customer_id == customer_id), rows[0])
                 if customer_id is None:
-                    customer_id, matched_by, other = cid, kind, n_customers - 1
-                if cid == customer_id:
-                    person_id = pid
+                    customer_id, matched_by = chosen.customer_id, kind
+                    other = len({r.customer_id for r in rows}) - 1
+                if chosen.customer_id == customer_id:
+                    person_id = chosen.id
 
             machine_info = None
             if machine_key:
                 machine_info = self._record_machine(db, machine_key, machine, environment,
                                                     customer_id, person_id, now)
-            db.commit()
+                db.commit()
 
             if customer_id is None:
                 return Profile(known=False, matched_by=None, caller_phone=caller_phone,
                                caller_email=email or _clean(identity.email), machine=machine_info,
                                looked_up_at=now)
-            return self._profile(db, customer_id, person_id, matched_by, caller_phone, email,
-                                 machine_info, other, now)
+            return self._profile(db.connection(), customer_id, person_id, matched_by, caller_phone,
+                                 email, machine_info, other, now)
 
-    # --- matching ----------------------------------------------------------------------------
+    # --- the machine and its reports --------------------------------------------------------------
     @staticmethod
-    def _match_person(db: Session, condition: Any, customer_id: int | None) -> tuple[int, int, int] | None:
-        """(person id, customer id, distinct customers matched); prefers ``customer_id``."""
-        rows = db.execute(select(ContactPerson.id, ContactPerson.customer_id)
-                          .where(condition).order_by(ContactPerson.id).limit(20)).all()
-        if not rows:
-            return None
-        chosen = next((r for r in rows if r.customer_id == customer_id), rows[0])
-        return chosen.id, chosen.customer_id, len({r.customer_id for r in rows})
-
-    def _record_machine(self, db: Session, machine_key: str, machine: Any,
+    def _record_machine(db: Session, machine_key: str, machine: Any,
                         environment: dict[str, Any] | None, customer_id: int | None,
                         person_id: int | None, now: datetime) -> MachineInfo:
         """Store a new report (latest -> previous) and return the machine with its changes."""
@@ -228,18 +290,13 @@ class ScreenPopService:
                            env_diff.diff(previous, latest), True)
 
     # --- the profile ------------------------------------------------------------------------
-    def _profile(self, db: Session, customer_id: int, person_id: int | None, matched_by: str | None,
-                 caller_phone: str | None, email: str | None, machine: MachineInfo | None,
-                 other: int, now: datetime) -> Profile:
-        c = db.execute(select(Customer.id, Customer.code, Customer.name, Customer.tier, Customer.region,
-                              Customer.timezone, Customer.language, Customer.notes)
-                       .where(Customer.id == customer_id)).one()
+    def _profile(self, conn: Connection, customer_id: int, person_id: int | None,
+                 matched_by: str | None, caller_phone: str | None, email: str | None,
+                 machine: MachineInfo | None, other: int, now: datetime) -> Profile:
+        cid = {"cid": customer_id}
+        c = conn.execute(_CUSTOMER, cid).one()
         company = Company(c.id, c.code, c.name, c.tier.value, c.region, c.timezone, c.language, c.notes)
-        person_rows = db.execute(select(
-            ContactPerson.id, ContactPerson.name, ContactPerson.job_title, ContactPerson.phone,
-            ContactPerson.mobile, ContactPerson.email, ContactPerson.language,
-            ContactPerson.is_primary, ContactPerson.notes,
-        ).where(ContactPerson.customer_id == customer_id).order_by(ContactPerson.id).limit(20)).all()
+        person_rows = conn.execute(_PERSONS, cid).all()
         persons = tuple(Person(p.id, p.name, p.job_title, p.phone, p.mobile, p.email, p.language,
                                p.is_primary) for p in person_rows)
         person = next((p for p in persons if p.id == person_id), None)
@@ -249,26 +306,16 @@ class ScreenPopService:
             known=True, matched_by=matched_by, caller_phone=caller_phone, caller_email=email,
             company=company, person=person, contact_persons=persons,
             sla=TIER_SLA.get(company.tier, TIER_SLA["basic"]),
-            products=self._products(db, customer_id), machine=machine,
-            tickets=self._tickets(db, customer_id), sessions=self._recent_sessions(db, customer_id),
-            satisfaction=self._satisfaction(db, customer_id), notes=notes, other_matches=other,
+            products=self._products(conn, cid), machine=machine,
+            tickets=self._tickets(conn, cid), sessions=self._recent_sessions(conn, cid),
+            satisfaction=self._satisfaction(conn, cid), notes=notes, other_matches=other,
             looked_up_at=now,
         )
 
     @staticmethod
-    def _products(db: Session, customer_id: int) -> tuple[InstalledProduct, ...]:
-        rows = db.execute(
-            select(Installation.id, Product.code, Product.name, ProductVersion.version,
-                   Installation.licences, Installation.installed_at, Module.name.label("module"))
-            .join(Product, Product.id == Installation.product_id)
-            .outerjoin(ProductVersion, ProductVersion.id == Installation.version_id)
-            .outerjoin(InstallationModule, InstallationModule.installation_id == Installation.id)
-            .outerjoin(Module, Module.id == InstallationModule.module_id)
-            .where(Installation.customer_id == customer_id)
-            .order_by(Installation.id, Module.id)
-        ).all()
+    def _products(conn: Connection, cid: dict[str, int]) -> tuple[InstalledProduct, ...]:
         grouped: dict[int, list[Any]] = {}
-        for r in rows:
+        for r in conn.execute(_PRODUCTS, cid):
             grouped.setdefault(r.id, []).append(r)
         return tuple(
             InstalledProduct(rs[0].code, rs[0].name, rs[0].version, rs[0].licences,
@@ -276,44 +323,19 @@ class ScreenPopService:
             for rs in grouped.values()
         )
 
-    def _tickets(self, db: Session, customer_id: int) -> tuple[TicketSummary, ...]:
-        rows = db.execute(
-            select(Ticket.id, Ticket.number, Ticket.title, Ticket.status, Ticket.priority,
-                   Ticket.classification, Product.name.label("product"), Module.name.label("module"),
-                   Agent.display_name, Ticket.created_at, Ticket.solved_at)
-            .outerjoin(Product, Product.id == Ticket.product_id)
-            .outerjoin(Module, Module.id == Ticket.module_id)
-            .outerjoin(Agent, Agent.id == Ticket.assignee_id)
-            .where(Ticket.customer_id == customer_id)
-            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
-            .limit(self._n_tickets)
-        ).all()
+    def _tickets(self, conn: Connection, cid: dict[str, int]) -> tuple[TicketSummary, ...]:
         return tuple(
             TicketSummary(r.id, r.number, r.title, r.status.value, r.priority.value,
                           r.classification.value if r.classification else None, r.product, r.module,
                           r.display_name, r.created_at, r.solved_at)
-            for r in rows
+            for r in conn.execute(_TICKETS, cid | {"limit": self._n_tickets})
         )
 
-    def _recent_sessions(self, db: Session, customer_id: int) -> tuple[SessionSummary, ...]:
-        rows = db.execute(
-            select(AssistSession.id, Contact.channel, Agent.display_name, AssistSession.consent,
-                   AssistSession.started_at, AssistSession.ended_at, AssistSession.end_reason,
-                   Ticket.number)
-            .select_from(Contact)
-            .join(AssistSession, AssistSession.contact_id == Contact.id)
-            .outerjoin(Agent, Agent.id == AssistSession.agent_id)
-            .outerjoin(Ticket, Ticket.id == Contact.ticket_id)
-            .where(Contact.customer_id == customer_id)
-            .order_by(Contact.created_at.desc(), AssistSession.id.desc())
-            .limit(self._n_sessions)
-        ).all()
+    def _recent_sessions(self, conn: Connection, cid: dict[str, int]) -> tuple[SessionSummary, ...]:
+        rows = conn.execute(_SESSIONS, cid | {"limit": self._n_sessions}).all()
         recordings: dict[int, list[int]] = {}
         if rows:
-            for rec_id, session_id in db.execute(
-                select(Recording.id, Recording.session_id)
-                .where(Recording.session_id.in_([r.id for r in rows])).order_by(Recording.id)
-            ):
+            for rec_id, session_id in conn.execute(_RECORDINGS, {"session_ids": [r.id for r in rows]}):
                 recordings.setdefault(session_id, []).append(rec_id)
         return tuple(
             SessionSummary(r.id, r.channel.value if r.channel else None, r.display_name,
@@ -322,21 +344,11 @@ class ScreenPopService:
             for r in rows
         )
 
-    def _satisfaction(self, db: Session, customer_id: int) -> Satisfaction:
-        count, mean = db.execute(
-            select(func.count(SatisfactionRating.id), func.avg(SatisfactionRating.score))
-            .where(SatisfactionRating.customer_id == customer_id)
-        ).one()
+    def _satisfaction(self, conn: Connection, cid: dict[str, int]) -> Satisfaction:
+        count, mean = conn.execute(_RATING_STATS, cid).one()
         recent: Sequence[Any] = ()
         if count:
-            recent = db.execute(
-                select(SatisfactionRating.score, SatisfactionRating.comment,
-                       SatisfactionRating.created_at, Ticket.number)
-                .outerjoin(Ticket, Ticket.id == SatisfactionRating.ticket_id)
-                .where(SatisfactionRating.customer_id == customer_id)
-                .order_by(SatisfactionRating.created_at.desc(), SatisfactionRating.id.desc())
-                .limit(self._n_ratings)
-            ).all()
+            recent = conn.execute(_RATINGS, cid | {"limit": self._n_ratings}).all()
         return Satisfaction(
             int(count), round(float(mean), 2) if mean is not None else None,
             tuple(RatingSummary(r.score, r.comment, r.created_at, r.number) for r in recent),
