@@ -356,8 +356,8 @@ class ScreenPopService:
 
 
 def _environment(raw: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The report as a plain dict, or None when absent or not a sane mapping."""
-    if raw is None or not isinstance(raw, Mapping) or len(raw) > MAX_ENVIRONMENT_KEYS:
+    """The report as a plain dict, or None when absent, empty or not a sane mapping."""
+    if not raw or not isinstance(raw, Mapping) or len(raw) > MAX_ENVIRONMENT_KEYS:
         return None
     return dict(raw)
 
