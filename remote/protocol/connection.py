@@ -163,6 +163,14 @@ class Connection:
         it received without encoding again). Raises ``ProtocolUsageError`` if the protocol
         forbids sending ``msg`` now.
         """
+        self.check_send(msg)
+        data = raw if raw is not None else encode(msg)
+        self._outgoing.append(data)
+        self._after_send(msg)
+        return data
+
+    def check_send(self, msg: Any) -> None:
+        """Raise ``ProtocolUsageError`` unless ``msg`` may be sent now (``send`` checks too)."""
         spec = spec_for(msg)
         if self.state is State.CLOSED:
             raise ProtocolUsageError(f"connection closed; cannot send {spec.cls.__name__}")
@@ -171,10 +179,6 @@ class Connection:
         ):
             raise ProtocolUsageError(f"{self.role} may not send {spec.cls.__name__}")
         self._check_phase(spec.phase, spec.cls.__name__, outgoing=True, error=ProtocolUsageError)
-        data = raw if raw is not None else encode(msg)
-        self._outgoing.append(data)
-        self._after_send(msg)
-        return data
 
     def fail(self, code: ErrorCode, text: str, *, bye_text: str = "") -> None:
         """Reject the peer: record an ErrorEvent, tell the peer (Error + Bye), close."""

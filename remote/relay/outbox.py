@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from remote.protocol import messages as m
-from remote.protocol.codec import encode
+from remote.protocol.codec import FRAME_HEADER, RECT_HEADER, encode
 from remote.protocol.connection import ProtocolUsageError
 from remote.protocol.encodings import EncodedRect, Encoding
 from remote.protocol.messages import ByeReason, ErrorCode
@@ -23,10 +23,11 @@ from remote.transport import MessageSocket
 
 log = logging.getLogger(__name__)
 
+FRAME_OVERHEAD = 1 + FRAME_HEADER.size
 #: A merged FrameUpdate with more rectangles than this means the peer is hopelessly behind.
 MAX_MERGED_RECTS = 1024
 
-Item = tuple[Any, bytes]
+Item = tuple[Any, bytes | None]  # (message, its bytes; None until encoded at send time)
 
 
 def _contains(outer: EncodedRect, inner: EncodedRect) -> bool:
@@ -68,7 +69,14 @@ def _merge_frame_items(tail: Item, new: Item) -> Item | None:
     merged = merge_frames(tail[0], new[0])
     if len(merged.rects) > MAX_MERGED_RECTS:
         return None
-    return merged, encode(merged)
+    return merged, None  # encoded only if it is still the newest when its turn comes
+
+
+def _size(item: Item) -> int:
+    msg, raw = item
+    if raw is not None:
+        return len(raw)
+    return FRAME_OVERHEAD + sum(RECT_HEADER.size + len(r.data) for r in msg.rects)
 
 
 def _replace_same_kind(tail: Item, new: Item) -> Item | None:
@@ -121,18 +129,16 @@ class Outbox:
         """Queue ``msg`` for sending; never waits. Ignored once the outbox is closing."""
         if self.closing:
             return
-        raw = raw if raw is not None else encode(msg)
-        item: Item = (msg, raw)
+        item: Item = (msg, raw if raw is not None else encode(msg))
         merge = _COALESCE.get(type(msg))
         if merge is not None and self._items and type(self._items[-1][0]) is type(msg):
             merged = merge(self._items[-1], item)
             if merged is not None:
-                old = self._items.pop()
-                self._bytes -= len(old[1])
+                self._bytes -= _size(self._items.pop())
                 item = merged
                 self.merged += 1
         self._items.append(item)
-        self._bytes += len(item[1])
+        self._bytes += _size(item)
         if self._bytes > self.max_bytes:
             self._stall(f"{self._bytes} bytes queued for a peer that does not read")
         self._wake.set()
@@ -172,14 +178,17 @@ class Outbox:
             await self._wake.wait()
             self._wake.clear()
             while self._items and not self._stalled:
-                msg, raw = self._items.popleft()
-                self._bytes -= len(raw)
+                item = self._items.popleft()
+                self._bytes -= _size(item)
+                msg, raw = item
                 try:
                     await asyncio.wait_for(self.sock.send(msg, raw), self.stall_timeout_s)
                 except TimeoutError:
                     self._stall(f"nothing sent for {self.stall_timeout_s} s")
                 except ProtocolUsageError:
-                    return  # the connection closed under us (peer error or Bye)
+                    if self.sock.closed:
+                        return  # the connection closed under us (peer error or Bye)
+                    log.exception("dropped a %s the protocol forbids now", type(msg).__name__)
             if self._stalled:
                 await self._close_stalled()
                 return
@@ -198,7 +207,7 @@ class Outbox:
         self.sock.conn.events_received()
         try:
             await asyncio.wait_for(self.sock.flush(), 1.0)
-        except (TimeoutError, Exception):
+        except Exception:  # TimeoutError included: the peer is not reading, abort below
             pass
         transport = getattr(self.sock.ws, "transport", None)
         if transport is not None:

@@ -99,10 +99,12 @@ class Relay:
 
     async def send_to_assist(self, session_id: str, message: Any) -> bool:
         """Send a hub message (QueueStatus, AgentJoined, RatingRequest, ChatLine, ...) to the
-        session's assist. False when the session or its assist is not connected."""
+        session's assist. False when the session or its assist is not connected; raises
+        ``ProtocolUsageError`` for a message the relay may not send to an assist."""
         session = self.sessions.get(session_id)
         if session is None or session.assist is None:
             return False
+        session.assist.sock.conn.check_send(message)
         raw = encode(message)
         self._record(session, Origin.RELAY, message, raw)
         session.assist.outbox.put(message, raw)
@@ -113,6 +115,7 @@ class Relay:
         session = self.sessions.get(session_id)
         if session is None or not session.viewers:
             return False
+        next(iter(session.viewers.values())).sock.conn.check_send(message)
         raw = encode(message)
         self._record(session, Origin.RELAY, message, raw)
         for viewer in session.viewers.values():
@@ -171,6 +174,10 @@ class Relay:
         except Refused as exc:
             log.info("refused %s %s: %s", role, sock.peer, exc.text)
             await sock.fail(exc.code, exc.text)
+            return None
+        except Exception:  # a broker failure must cost this peer only, with no internals
+            log.exception("admission of %s %s failed", role, sock.peer)
+            await sock.fail(ErrorCode.INTERNAL, "the hub could not admit this connection")
             return None
 
     async def _join_help_request(self, sock: MessageSocket, request: m.HelpRequest

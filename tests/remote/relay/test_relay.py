@@ -10,7 +10,7 @@ from websockets.asyncio.client import connect as ws_connect
 
 from remote.protocol import messages as m
 from remote.protocol.codec import encode
-from remote.protocol.connection import Connection
+from remote.protocol.connection import Connection, ProtocolUsageError
 from remote.protocol.messages import ByeReason, ConsentLevel, ErrorCode, Role
 from remote.relay import interfaces as ev
 from remote.relay.interfaces import Origin
@@ -296,5 +296,42 @@ def test_hub_side_calls_on_unknown_sessions() -> None:
             with pytest.raises(PeerClosed) as info:
                 await assist.receive()
             assert info.value.bye == m.Bye(ByeReason.NORMAL, "abandoned")
+
+    run(scenario())
+
+
+class FailingBroker(StandaloneBroker):
+    """A broker whose database is down for one kind of request (a failure at the edge)."""
+
+    async def assist_request(self, request: m.HelpRequest, peer: str) -> ev.Admission:
+        if request.problem == "explode":
+            raise RuntimeError("database is down")
+        return await super().assist_request(request, peer)
+
+
+def test_broker_failure_costs_only_that_peer() -> None:
+    async def scenario() -> None:
+        async with serve(broker=FailingBroker()) as server:
+            assist, viewer, _ = await paired(server)
+            doomed = await connect(server.assist_url, Role.ASSIST)
+            await doomed.send(m.HelpRequest("explode"))
+            with pytest.raises(PeerClosed) as info:
+                await doomed.receive()
+            assert info.value.code is ErrorCode.INTERNAL
+            assert "database" not in info.value.text  # no internals on the wire
+            await assist.send(frame(1))
+            assert await receive_until(viewer, m.FrameUpdate) == frame(1)
+
+    run(scenario())
+
+
+def test_hub_may_not_send_assist_messages_to_the_assist() -> None:
+    async def scenario() -> None:
+        async with serve() as server:
+            assist, viewer, session_id = await paired(server)
+            with pytest.raises(ProtocolUsageError):
+                await server.relay.send_to_assist(session_id, frame(1))
+            assert await server.relay.send_to_assist(session_id, m.QueueStatus(0, 0))
+            assert await receive_until(assist, m.QueueStatus) == m.QueueStatus(0, 0)
 
     run(scenario())
