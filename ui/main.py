@@ -32,7 +32,9 @@ log = logging.getLogger("ui.main")
 
 DEMO_PROBLEM = ("The monthly report export crashes since yesterday's update. "
                 "导出月度报表时程序崩溃。")
-DEMO_VENDOR = {"name": "Huaxin Software", "product": "Huaxin ERP", "version": "9.1"}
+# The demo data's first customer runs this product (see app/sample_data).
+DEMO_VENDOR = {"name": "Huaxin Software", "product": "LedgerPro Finance Suite",
+               "version": "2024.1"}
 DEMO_LOGIN = ("demo", "demo")
 
 

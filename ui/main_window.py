@@ -254,7 +254,7 @@ class MainWindow(QMainWindow):
 
     def on_ring_started(self, ring: m.Ring) -> None:
         self.ring_note.hide()
-        self.ring_panel.show_ring(ring)
+        self.ring_panel.show_ring(ring, self._caller_name(ring))
         self.profile.show_profile_dict(ring.profile or {}, company=ring.company, tier=ring.tier)
         self.tabs.setCurrentIndex(0)
         if self.work.currentWidget() is self.idle:
@@ -262,6 +262,20 @@ class MainWindow(QMainWindow):
             self.idle.hint.setText(self.tr("Accept ({0}) to ask the customer for consent and "
                                            "see their screen here.").format(SHORTCUTS["accept"]))
         self.ringer.start(self.tr("Contact ringing"), f"{ring.caller} · {ring.company}")
+
+    def _caller_name(self, ring: m.Ring) -> str:
+        """The matched contact person; else say the caller is unknown on which machine."""
+        try:
+            profile = Profile.from_dict(ring.profile) if ring.profile else None
+        except (TypeError, ValueError, KeyError):
+            return ""
+        if profile is None:
+            return ""
+        if profile.person is not None:
+            return profile.person.name
+        if profile.machine is not None and ring.caller == profile.machine.hostname:
+            return self.tr("Caller at {0}").format(ring.caller)
+        return ""
 
     def on_ring_ended(self, offer_id: str, reason: str) -> None:
         self.ringer.stop()
@@ -300,14 +314,20 @@ class MainWindow(QMainWindow):
         vendor = environment.get("vendor") if isinstance(environment, dict) else None
         if isinstance(vendor, dict) and vendor.get("product"):
             # The product on this machine first: it is most likely what the contact was about.
-            products.insert(0, (str(vendor["product"]), "", str(vendor.get("version") or "")))
+            name, version = str(vendor["product"]), str(vendor.get("version") or "")
+            own = [entry for entry in products if entry[0] == name]
+            products = own + [entry for entry in products if entry[0] != name]
+            if not own:
+                products.insert(0, (name, "", version))
         names = [p for p, _, _ in products]
-        modules = [mod for p, mod, _ in products if mod and (not names or p == names[0])]
-        modules += [mod for _, mod, _ in products if mod]
-        versions = [v for p, _, v in products if v and p == (names[0] if names else p)]
-        self.wrap_up_form.prefill(title=(contact.problem or "").splitlines()[0][:120]
-                                  if contact.problem else "",
-                                  products=names, modules=modules, versions=versions)
+        first = names[0] if names else ""
+        first_modules = [mod for p, mod, _ in products if p == first and mod]
+        modules = first_modules + [mod for _, mod, _ in products if mod]
+        versions = [v for p, _, v in products if v and p == first]
+        title = (contact.problem or "").splitlines()[0][:120] if contact.problem else ""
+        self.wrap_up_form.prefill(title=title, products=names, modules=modules,
+                                  versions=versions,
+                                  module=first_modules[0] if len(first_modules) == 1 else "")
         self.wrap_banner.setText(self.tr("Wrapping up the contact from {0} ({1}).")
                                  .format(contact.caller, contact.company))
         self.work.setCurrentWidget(self._wrap_page)

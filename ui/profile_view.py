@@ -165,7 +165,8 @@ class ProfileView(QScrollArea):
                     self._row(grid, label, value)
         others = [p.name for p in profile.contact_persons if person is None or p.id != person.id]
         if others:
-            self._row(grid, self.tr("Also"), ", ".join(others[:4]))
+            self._row(grid, self.tr("Also") if person else self.tr("Contacts"),
+                      ", ".join(others[:4]))
         for value, label in ((profile.caller_phone, self.tr("Caller phone")),
                              (profile.caller_email, self.tr("Caller email"))):
             if value and (person is None or value not in (person.phone, person.mobile,

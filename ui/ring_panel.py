@@ -138,9 +138,11 @@ class RingPanel(QFrame):
     def ring(self) -> m.Ring | None:
         return self._ring
 
-    def show_ring(self, ring: m.Ring) -> None:
+    def show_ring(self, ring: m.Ring, who: str = "") -> None:
+        """Show ``ring``; ``who`` names the caller better than ``ring.caller`` when the
+        screen pop knows more (the matched contact person)."""
         self._ring = ring
-        self._caller.setText(ring.caller or self.tr("Unknown caller"))
+        self._caller.setText(who or ring.caller or self.tr("Unknown caller"))
         self._company.setText(ring.company or self.tr("Unknown company"))
         self._tier.setText((ring.tier or "—").upper())
         styled(self._tier, "badge", tier=(ring.tier or "").lower())

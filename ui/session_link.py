@@ -46,9 +46,8 @@ BYE_TEXTS: dict[p.ByeReason, str] = {
 
 
 def monitor_name(index: int, monitor: p.Monitor) -> str:
-    label = monitor.name or f"Monitor {index + 1}"
-    primary = " (primary)" if monitor.primary else ""
-    return f"{label}{primary} · {monitor.width}×{monitor.height}"
+    primary = " ★" if monitor.primary else ""
+    return f"Monitor {index + 1}{primary} · {monitor.width}×{monitor.height}"
 
 
 class SessionLink(QObject):

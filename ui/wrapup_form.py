@@ -114,8 +114,12 @@ class WrapUpForm(QFrame):
         self.solved.toggled.connect(self.on_solved_toggled)
 
     def prefill(self, title: str = "", products: Sequence[str] = (), modules: Sequence[str] = (),
-                versions: Sequence[str] = ()) -> None:
-        """Start a fresh form with choices from the screen pop (the agent may type others)."""
+                versions: Sequence[str] = (), module: str | None = None) -> None:
+        """Start a fresh form with choices from the screen pop (the agent may type others).
+
+        The first of each list is preselected; ``module=""`` leaves the module blank (the
+        product on the machine is known but not which of its modules the contact was about).
+        """
         self.title_edit.setText(title)
         self.classification.setCurrentIndex(0)
         for combo, values in ((self.product, products), (self.module, modules),
@@ -123,6 +127,9 @@ class WrapUpForm(QFrame):
             combo.clear()
             combo.addItems(list(dict.fromkeys(v for v in values if v)))
             combo.setCurrentIndex(0 if combo.count() else -1)
+        if module is not None:
+            self.module.setCurrentIndex(self.module.findText(module) if module else -1)
+            self.module.setEditText(module)
         self.priority.setCurrentIndex(PRIORITIES.index("normal"))
         self.notes.clear()
         self.resolution.clear()

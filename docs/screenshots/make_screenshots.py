@@ -95,7 +95,7 @@ def run(out: Path) -> None:
         helpers = customer_desktop(customer_x.display)
         data_dir = Path(tempfile.mkdtemp(prefix="tandem-shots-"))
         hub = EmbeddedHub(app_config.defaults(data_dir=data_dir, port=0, demo=True,
-                                              ring_timeout_s=600.0))
+                                              ring_timeout_s=30.0))
         url = hub.start()
         app = QApplication.instance() or QApplication([])
         apply_style(app)

@@ -128,7 +128,10 @@ def test_wrap_up_prefills_from_the_profile(qtbot, window: MainWindow) -> None:
     form = window.wrap_up_form
     assert form.title_edit.text() == "Export crashes"
     assert form.product.currentText() == "Huaxin ERP"
-    assert form.module.currentText() == "Reports"
+    # Two modules: the agent picks; both are offered.
+    assert form.module.currentText() == ""
+    assert [form.module.itemText(i) for i in range(form.module.count())] == ["Reports",
+                                                                           "Finance"]
     assert form.version.currentText() == "9.1"
 
 
