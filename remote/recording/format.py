@@ -55,7 +55,7 @@ class RecordType(IntEnum):
     CHAT = 10  # JSON: sender, text
     EVENT = 11  # JSON: kind plus details, for anything else worth a timeline mark
     VKEY = 12  # virtual keyframe: see tiles.py
-    KEYFRAME = 13  # composite keyframe: as_of u64 | t_ms u32 | w u16 | h u16 | packed rects
+    KEYFRAME = 13  # composite keyframe: see Keyframe (zlib bands of raw pixels)
     RECOVERED = 14  # JSON: what repair did
     END = 15  # JSON: reason, duration
     INDEX = 16  # fixed-size IndexEntry array
@@ -226,26 +226,82 @@ def unpack_rects(data: bytes | memoryview) -> list[EncodedRect]:
     return rects
 
 
-KEYFRAME_HEAD = struct.Struct(">QIHH")
+KEYFRAME_HEAD = struct.Struct(">QIHHHH")
+BAND_LEN = struct.Struct(">I")
+#: Rows per composite keyframe band: a player inflates only the bands it needs.
+BAND_ROWS = 64
 
 
 @dataclass(frozen=True, slots=True)
 class Keyframe:
-    """A composite keyframe: the whole screen as it was after the record at ``as_of``."""
+    """A composite keyframe: the whole screen as it was after the record at ``as_of``.
+
+    Stored as horizontal bands of raw B, G, R, X pixels, each zlib-compressed: lossless,
+    and it inflates and copies into a framebuffer several times faster than a lossless
+    image format decodes (findings.md section 5: full-frame WebP decode is too slow).
+    """
 
     as_of: int
     t_ms: int
     width: int
     height: int
-    rects: Sequence[EncodedRect]
+    band_rows: int
+    bands: Sequence[bytes]
+
+    @classmethod
+    def from_pixels(cls, as_of: int, t_ms: int, pixels: Any, level: int = 6) -> Keyframe:
+        import zlib
+
+        h, w = pixels.shape[:2]
+        bands = [zlib.compress(pixels[y:y + BAND_ROWS].tobytes(), level)
+                 for y in range(0, h, BAND_ROWS)]
+        return cls(as_of, t_ms, w, h, BAND_ROWS, bands)
+
+    def band_span(self, index: int) -> tuple[int, int]:
+        y0 = index * self.band_rows
+        return y0, min(y0 + self.band_rows, self.height)
+
+    def decode_band(self, index: int) -> Any:
+        """Band ``index`` as an (rows, width, 4) uint8 array; FormatError if corrupt."""
+        import zlib
+
+        import numpy as np
+
+        y0, y1 = self.band_span(index)
+        size = (y1 - y0) * self.width * 4
+        try:
+            raw = zlib.decompress(self.bands[index], bufsize=size)
+        except zlib.error as exc:
+            raise FormatError(f"keyframe band {index} is corrupt: {exc}") from exc
+        if len(raw) != size:
+            raise FormatError(f"keyframe band {index} has the wrong size")
+        return np.frombuffer(raw, dtype=np.uint8).reshape(y1 - y0, self.width, 4)
 
     def pack(self) -> bytes:
-        return KEYFRAME_HEAD.pack(self.as_of, self.t_ms, self.width, self.height) \
-            + pack_rects(self.rects)
+        parts = [KEYFRAME_HEAD.pack(self.as_of, self.t_ms, self.width, self.height,
+                                    self.band_rows, len(self.bands))]
+        for band in self.bands:
+            parts += (BAND_LEN.pack(len(band)), band)
+        return b"".join(parts)
 
     @classmethod
     def unpack(cls, data: bytes | memoryview) -> Keyframe:
-        if len(data) < KEYFRAME_HEAD.size:
+        view = memoryview(data)
+        if len(view) < KEYFRAME_HEAD.size:
             raise FormatError("keyframe too short")
-        as_of, t_ms, w, h = KEYFRAME_HEAD.unpack_from(data, 0)
-        return cls(as_of, t_ms, w, h, unpack_rects(memoryview(data)[KEYFRAME_HEAD.size:]))
+        as_of, t_ms, w, h, rows, count = KEYFRAME_HEAD.unpack_from(view, 0)
+        if rows == 0 or count != -(-h // rows):
+            raise FormatError("keyframe band layout is inconsistent")
+        pos, bands = KEYFRAME_HEAD.size, []
+        for _ in range(count):
+            if pos + BAND_LEN.size > len(view):
+                raise FormatError("keyframe truncated")
+            (size,) = BAND_LEN.unpack_from(view, pos)
+            pos += BAND_LEN.size
+            if pos + size > len(view):
+                raise FormatError("keyframe band truncated")
+            bands.append(bytes(view[pos:pos + size]))
+            pos += size
+        if pos != len(view):
+            raise FormatError("keyframe has trailing bytes")
+        return cls(as_of, t_ms, w, h, rows, bands)

@@ -13,7 +13,8 @@ import json
 import logging
 import mmap
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -204,12 +205,10 @@ class RecordingReader:
             offset = rec.end
 
     def rects(self, rec: RecordInfo) -> list[EncodedRect]:
-        """The rectangles of a frame or keyframe record; a corrupt one yields none (logged)."""
+        """The rectangles of a frame record; a corrupt one yields none (logged)."""
         try:
             if rec.type is RecordType.FRAME:
                 return self._parse(bytes(self.payload(rec)))
-            if rec.type is RecordType.KEYFRAME:
-                return list(Keyframe.unpack(self.payload(rec)).rects)
         except FormatError as exc:
             log.warning("recording %s: record at %d skipped: %s", self.path, rec.offset, exc)
         return []
@@ -280,8 +279,8 @@ class Playback:
         rec = reader.record_at(anchor.offset)
         if anchor.kind is AnchorKind.KEYFRAME:
             keyframe = Keyframe.unpack(reader.payload(rec))
-            self.framebuffer = Framebuffer(keyframe.width, keyframe.height)
-            self._apply(keyframe.rects)
+            self.framebuffer = blank_framebuffer(keyframe.width, keyframe.height)
+            self._paint_bands(keyframe, range(len(keyframe.bands)))
             as_of = reader.record_at(keyframe.as_of)
             self.last_offset, self.next_offset, self.t_ms = as_of.offset, as_of.end, as_of.t_ms
         else:
@@ -290,23 +289,59 @@ class Playback:
 
     def _load_vkey(self, vk: VirtualKeyframe) -> None:
         reader = self.reader
-        self.framebuffer = Framebuffer(vk.width, vk.height)
+        self.framebuffer = blank_framebuffer(vk.width, vk.height)
         cells = vk.cells_of()
         pins: dict[int, list[tuple[int, int, int, int]]] = {}
         for i, region in vk.pins:
             pins.setdefault(i, []).append(region)
         for i in vk.replay_order():
             rec = reader.record_at(int(vk.entries[i]))
-            if rec.type is RecordType.KEYFRAME:
-                keyframe = Keyframe.unpack(reader.payload(rec))
-                if (keyframe.width, keyframe.height) != (vk.width, vk.height):
-                    continue
-                rects = list(keyframe.rects)
-            else:
-                rects = reader.rects(rec)
             owned = cells.get(i)
             regions = pins.get(i, [])
-            self._apply([r for r in rects if _needed(r, owned, regions, vk.cell)])
+            if rec.type is RecordType.KEYFRAME:
+                self._load_keyframe_part(rec, vk, owned, regions)
+            else:
+                self._apply([r for r in reader.rects(rec)
+                             if _needed(r, owned, regions, vk.cell)])
+
+    def _load_keyframe_part(self, rec: RecordInfo, vk: VirtualKeyframe,
+                            owned: np.ndarray | None, pins: list[tuple[int, int, int, int]]
+                            ) -> None:
+        """Inflate only the bands of a composite keyframe that the map still needs."""
+        try:
+            keyframe = Keyframe.unpack(self.reader.payload(rec))
+        except FormatError as exc:
+            log.warning("recording %s: keyframe at %d skipped: %s", self.reader.path,
+                        rec.offset, exc)
+            return
+        if (keyframe.width, keyframe.height) != (vk.width, vk.height):
+            return
+        rows: set[int] = set()
+        if owned is not None and len(owned):
+            for cell_row in np.unique(owned[:, 0]).tolist():
+                y0 = cell_row * vk.cell
+                rows.update(range(y0 // keyframe.band_rows,
+                                  -(-min(y0 + vk.cell, vk.height) // keyframe.band_rows)))
+        for _x, y, _w, h in pins:
+            rows.update(range(y // keyframe.band_rows, -(-(y + h) // keyframe.band_rows)))
+        self._paint_bands(keyframe, [i for i in sorted(rows) if i < len(keyframe.bands)])
+
+    def _paint_bands(self, keyframe: Keyframe, indices: Iterable[int]) -> None:
+        """Inflate bands in parallel (zlib releases the GIL) and copy them in."""
+        assert self.framebuffer is not None
+        pixels = self.framebuffer.pixels
+
+        def paint(index: int) -> None:
+            try:
+                band = keyframe.decode_band(index)
+            except FormatError as exc:
+                log.warning("recording %s: %s", self.reader.path, exc)
+                return
+            y0, y1 = keyframe.band_span(index)
+            pixels[y0:y1] = band
+
+        for _ in _band_pool().map(paint, indices):
+            pass
 
     def advance(self, t_ms: int) -> bool:
         """Apply every record up to ``t_ms``; True if the picture changed."""
@@ -319,7 +354,7 @@ class Playback:
                 break
             if rec.type is RecordType.LAYOUT:
                 info = reader.json(rec)
-                self.framebuffer = Framebuffer(int(info["width"]), int(info["height"]))
+                self.framebuffer = blank_framebuffer(int(info["width"]), int(info["height"]))
                 self.resized = changed = True
             elif rec.type is RecordType.FRAME and self.framebuffer is not None:
                 self._apply(reader.rects(rec))
@@ -337,6 +372,30 @@ class Playback:
                 self.framebuffer.apply((rect,))
             except DecodeError as exc:
                 log.warning("recording %s: bad rectangle skipped: %s", self.reader.path, exc)
+
+
+_BLANKS: dict[tuple[int, int], np.ndarray] = {}
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _band_pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2)),
+                                   thread_name_prefix="recording-inflate")
+    return _POOL
+
+
+def blank_framebuffer(width: int, height: int) -> Framebuffer:
+    """A black framebuffer; copies a cached blank (Framebuffer's own fill is slow at 1080p)."""
+    blank = _BLANKS.get((width, height))
+    if blank is None:
+        if len(_BLANKS) > 4:
+            _BLANKS.clear()
+        blank = _BLANKS[(width, height)] = Framebuffer(width, height).pixels
+    fb = Framebuffer(1, 1)
+    fb.pixels = blank.copy()
+    return fb
 
 
 def _needed(rect: EncodedRect, owned: np.ndarray | None, pins: list[tuple[int, int, int, int]],

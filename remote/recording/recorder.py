@@ -37,11 +37,13 @@ class Recorder:
 
     def __init__(self, path: Path | str, meta: dict[str, Any] | None = None, *,
                  settings: WriterSettings | None = None,
-                 on_closed: Callable[[WriterSummary], None] | None = None) -> None:
+                 on_closed: Callable[[WriterSummary], None] | None = None,
+                 background: bool = True) -> None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = {"started_at": datetime.now(UTC).isoformat(), **(meta or {})}
-        self.writer = RecordingWriter(path, meta, frame_format=FRAME_FORMAT, settings=settings)
+        self.writer = RecordingWriter(path, meta, frame_format=FRAME_FORMAT, settings=settings,
+                                      background=background)
         self.path = path
         self.summary: WriterSummary | None = None
         self._on_closed = on_closed

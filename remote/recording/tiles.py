@@ -65,6 +65,7 @@ class TileTracker:
         self._pin_count = 0
         self.overflow_at = -1
         self.positions: dict[int, int] = {}  # composite keyframe offset -> as_of
+        self.areas: dict[int, int] = {}  # frame record offset -> pixels its rects decode
 
     @property
     def ready(self) -> bool:
@@ -84,11 +85,13 @@ class TileTracker:
         self.pinned.clear()
         self._pin_count = 0
         self.overflow_at = -1
+        self.areas.clear()
 
     def paint(self, offset: int, rects: Iterable[EncodedRect]) -> None:
         """Record that the frame record at ``offset`` painted ``rects`` (geometry only)."""
         if not self.ready:
             return
+        area = 0
         for rect in rects:
             if rect.w <= 0 or rect.h <= 0 or rect.x < 0 or rect.y < 0 \
                     or rect.x + rect.w > self.width or rect.y + rect.h > self.height:
@@ -96,7 +99,10 @@ class TileTracker:
             if rect.encoding is Encoding.COPY and len(rect.data) == 4:
                 sx, sy = struct.unpack(">HH", rect.data)
                 self._pin_source(offset, (sx, sy, rect.w, rect.h))
+            else:
+                area += rect.w * rect.h
             self._cover(offset, rect.x, rect.y, rect.w, rect.h)
+        self.areas[offset] = area
 
     def _pin_source(self, offset: int, src: Region) -> None:
         sx, sy, w, h = src
@@ -166,6 +172,8 @@ class TileTracker:
         self.masks[first] = ALL
         self.owners[old & older] = -1
         self.masks[old & older] = 0
+        for o in [o for o in self.areas if o <= as_of]:
+            del self.areas[o]
         stale = [o for o in self.pinned if o <= as_of]
         for o in stale:
             self._pin_count -= len(self.pinned.pop(o))
@@ -174,6 +182,18 @@ class TileTracker:
             self._pin_count += 1
         if self.overflow_at <= as_of:
             self.overflow_at = -1
+
+    def replay_cost(self) -> float:
+        """Pixels a player decodes from frame records to rebuild the screen, in screens.
+
+        Big rectangles that still own a few cells are decoded whole; when this grows past
+        a screen or so, a composite keyframe makes seeking cheap again.
+        """
+        if not self.ready:
+            return 0.0
+        owners = set(np.unique(self.owners[self.owners >= 0]).tolist()) | set(self.pinned)
+        pixels = sum(self.areas.get(o, 0) for o in owners)
+        return pixels / (self.width * self.height)
 
     def snapshot(self) -> bytes:
         """The virtual keyframe payload for the current state."""

@@ -51,7 +51,10 @@ class WriterSettings:
     flush_interval_s: float = 1.0
     vkey_interval_ms: int = 5_000
     vkey_bytes: int = 1_000_000
-    composite_min_interval_ms: int = 60_000
+    composite_min_interval_ms: int = 30_000
+    #: Ask for a composite keyframe when rebuilding the screen from the virtual keyframe
+    #: would decode more than this many screens' worth of frame-record pixels.
+    composite_cost_screens: float = 0.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +140,7 @@ class RecordingWriter:
         self._last_vkey_t = 0
         self._last_vkey_size = 0
         self._dirty_since_vkey = False
+        self._want_composite = False
         self._last_composite_t = -self.settings.composite_min_interval_ms
         self._flushed = 0
         self._closed = False
@@ -206,6 +210,7 @@ class RecordingWriter:
         self._anchors.append(IndexEntry(chain.last_t, AnchorKind.VKEY, offset, offset, chain.head))
         self._last_vkey_t, self._last_vkey_size = chain.last_t, chain.size
         self._dirty_since_vkey = False
+        self._want_composite = self._tiles.replay_cost() > s.composite_cost_screens
 
     def _check_open(self) -> None:
         if self._closed:
@@ -240,7 +245,8 @@ class RecordingWriter:
         with self._lock:
             if self._closed or not self._tiles.ready:
                 return False
-            if not force and (self._tiles.complete or self._chain.last_t - self._last_composite_t
+            needed = not self._tiles.complete or self._want_composite
+            if not force and (not needed or self._chain.last_t - self._last_composite_t
                               < self.settings.composite_min_interval_ms):
                 return False
             anchors = list(self._anchors)
@@ -259,6 +265,7 @@ class RecordingWriter:
                                             keyframe.as_of, self._chain.head))
             self._last_composite_t = self._chain.last_t
             self._dirty_since_vkey = True
+            self._want_composite = False
             return True
 
     def add_composite_now(self) -> bool:
@@ -312,27 +319,7 @@ def build_composite(path: Path, end: int, anchors: list[IndexEntry]) -> Keyframe
     if state is None:
         return None
     as_of, as_of_t, fb = state
-    return Keyframe(as_of, as_of_t, fb.width, fb.height, encode_composite(fb.pixels))
-
-
-COMPOSITE_BLOCK = 256
-
-
-def encode_composite(pixels: Any) -> list[EncodedRect]:
-    """Lossless blocks of the whole screen: solid where flat, else WebP (fast settings)."""
-    from remote.codec import formats
-
-    h, w = pixels.shape[:2]
-    rects: list[EncodedRect] = []
-    for y in range(0, h, COMPOSITE_BLOCK):
-        for x in range(0, w, COMPOSITE_BLOCK):
-            block = pixels[y:y + COMPOSITE_BLOCK, x:x + COMPOSITE_BLOCK]
-            first = block[0, 0, :3]
-            if (block[:, :, :3] == first).all():
-                rects.append(formats.solid(x, y, block))
-            else:
-                rects.append(formats.webp(x, y, block))
-    return rects
+    return Keyframe.from_pixels(as_of, as_of_t, fb.pixels)
 
 
 def now_ms(start: float) -> int:
