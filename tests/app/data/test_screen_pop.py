@@ -289,3 +289,27 @@ def test_query_count_does_not_grow_with_history(service: ScreenPopService, datab
 ])
 def test_normalize_phone(raw: str, e164: str | None) -> None:
     assert normalize_phone(raw) == e164
+
+
+def test_on_postgresql(postgres_url: str) -> None:
+    """The same lookups on PostgreSQL (JSONB reports, numeric averages, expanding IN)."""
+    from tests.app.data.conftest import _fresh_postgres_database
+
+    engine = make_engine(_fresh_postgres_database(postgres_url))
+    try:
+        upgrade(engine)
+        generate_preset(engine, "demo", seed=5, now=NOW)
+        factory = make_session_factory(engine)
+        with factory() as s:
+            _known_customer(s)
+            s.commit()
+        pg = ScreenPopService(factory, clock=lambda: NOW)
+        by_code = pg.lookup(ContactIdentity(customer_code="HX-42"))
+        assert by_code.satisfaction is not None and by_code.satisfaction.mean == 4.0
+        assert pg.lookup(ContactIdentity(phone="0086 138 1234 5678")).person is not None
+        p = pg.lookup(ContactIdentity(machine_id=MACHINE, environment=new_env()))
+        assert p.machine is not None and len(p.machine.changes) == 5
+        assert len(p.sessions) == 1 and len(p.sessions[0].recording_ids) == 1
+        assert not pg.lookup(ContactIdentity(email="x@nowhere.example")).known
+    finally:
+        engine.dispose()
