@@ -221,10 +221,18 @@ class RecordingWriter:
     def _run(self) -> None:
         while not self._stop.wait(self.settings.flush_interval_s):
             try:
-                self.flush()
-                self._maybe_composite()
+                self.maintain()
             except Exception:  # keep recording; the next flush retries
                 log.exception("recording %s: background write failed", self.path)
+
+    def maintain(self) -> None:
+        """The background thread's duty each second: write + fsync, composite if needed.
+
+        Writers made with ``background=False`` (benchmarks and tools that feed a session
+        faster than real time) call this once per simulated second.
+        """
+        self.flush()
+        self._maybe_composite()
 
     def flush(self, sync: bool = True) -> None:
         """Write the buffered records and (by default) fsync. Safe from any thread."""

@@ -167,8 +167,11 @@ class ReplayPlayer(QWidget):
 
         self.events_list = QListWidget()
         self.events_list.setToolTip("Click an event to jump there")
+        self.events_list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.events_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.chat_list = QListWidget()
         self.chat_list.setWordWrap(True)
+        self.chat_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.status_label = QLabel("")
         self.status_label.setProperty("role", "muted")
         self.status_label.setWordWrap(True)
@@ -188,7 +191,7 @@ class ReplayPlayer(QWidget):
         splitter.addWidget(side)
         splitter.setStretchFactor(0, 4)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([800, 260])
+        splitter.setSizes([800, 300])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(splitter)
@@ -288,6 +291,7 @@ class ReplayPlayer(QWidget):
         for event in info.events:
             item = QListWidgetItem(f"{format_ms(event.t_ms)}   {event.text}")
             item.setData(Qt.ItemDataRole.UserRole, event.t_ms)
+            item.setToolTip(event.text)
             item.setForeground(QColor(EVENT_COLOURS.get(event.kind, "#334155")))
             self.events_list.addItem(item)
         self._chat_events = [e for e in info.events if e.kind == "chat"]

@@ -11,12 +11,12 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
+    QComboBox,
     QFormLayout,
     QLabel,
     QListWidget,
     QPlainTextEdit,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -34,7 +34,7 @@ class ScorecardPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._criteria: list[Mapping[str, Any]] = []
-        self._spins: dict[str, QSpinBox] = {}
+        self._inputs: dict[str, QComboBox] = {}
         title = QLabel("Scorecard")
         title.setProperty("role", "heading")
         self.form = QFormLayout()
@@ -70,17 +70,24 @@ class ScorecardPanel(QWidget):
         while self.form.rowCount():
             self.form.removeRow(0)
         self._criteria = list(criteria)
-        self._spins = {}
+        self._inputs = {}
         for c in self._criteria:
-            spin = QSpinBox()
-            spin.setRange(NOT_SCORED, int(c.get("max", 5)))
-            spin.setSpecialValueText("not scored")
-            spin.setValue(NOT_SCORED)
-            spin.setSuffix(f" / {int(c.get('max', 5))}")
-            spin.valueChanged.connect(self._update_percent)
-            self._spins[str(c["key"])] = spin
-            self.form.addRow(str(c.get("label") or c["key"]), spin)
+            maximum = int(c.get("max", 5))
+            box = QComboBox()
+            box.addItem("not scored", NOT_SCORED)
+            for value in range(maximum + 1):
+                box.addItem(f"{value} / {maximum}", value)
+            box.currentIndexChanged.connect(self._update_percent)
+            self._inputs[str(c["key"])] = box
+            self.form.addRow(str(c.get("label") or c["key"]), box)
         self._update_percent()
+
+    def set_score(self, key: str, value: int) -> None:
+        box = self._inputs[key]
+        index = box.findData(value)
+        if index < 0:
+            raise ValueError(f"{key}: no score {value}")
+        box.setCurrentIndex(index)
 
     def set_reviews(self, reviews: Sequence[Mapping[str, Any]]) -> None:
         self.history.clear()
@@ -95,8 +102,8 @@ class ScorecardPanel(QWidget):
 
     def set_read_only(self, read_only: bool) -> None:
         """Agents see their reviews but do not score."""
-        for spin in self._spins.values():
-            spin.setEnabled(not read_only)
+        for box in self._inputs.values():
+            box.setEnabled(not read_only)
         self.comment.setReadOnly(read_only)
         self.submit_button.setVisible(not read_only)
 
@@ -104,12 +111,12 @@ class ScorecardPanel(QWidget):
         self.error_label.setText(text)
 
     def scores(self) -> dict[str, int]:
-        return {key: spin.value() for key, spin in self._spins.items()
-                if spin.value() != NOT_SCORED}
+        return {key: int(box.currentData()) for key, box in self._inputs.items()
+                if box.currentData() != NOT_SCORED}
 
     def clear(self) -> None:
-        for spin in self._spins.values():
-            spin.setValue(NOT_SCORED)
+        for box in self._inputs.values():
+            box.setCurrentIndex(0)
         self.comment.clear()
         self.error_label.clear()
 

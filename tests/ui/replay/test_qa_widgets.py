@@ -21,9 +21,9 @@ def test_scorecard_emits_scores_and_comment(qtbot: QtBot) -> None:
     qtbot.addWidget(panel)
     panel.set_criteria(CRITERIA)
     assert not panel.submit_button.isEnabled()
-    panel._spins["greeting"].setValue(4)
+    panel.set_score("greeting", 4)
     assert panel.percent_label.text() == "Weighted score: 80%"
-    panel._spins["resolution"].setValue(5)
+    panel.set_score("resolution", 5)
     assert panel.percent_label.text() == "Weighted score: 95%"
     panel.comment.setPlainText("  Well handled  ")
     with qtbot.waitSignal(panel.submitted, timeout=1000) as blocker:
@@ -33,14 +33,14 @@ def test_scorecard_emits_scores_and_comment(qtbot: QtBot) -> None:
                         "created_at": "2026-05-01T10:00:00+00:00"}])
     assert panel.history.item(0).text() == "Quinn · 95% · 2026-05-01 10:00\nGood"
     panel.set_read_only(True)
-    assert not panel._spins["greeting"].isEnabled()
+    assert not panel._inputs["greeting"].isEnabled()
 
 
 def test_scorecard_only_scored_criteria_are_sent(qtbot: QtBot) -> None:
     panel = ScorecardPanel()
     qtbot.addWidget(panel)
     panel.set_criteria(CRITERIA)
-    panel._spins["resolution"].setValue(0)  # zero is a score, "not scored" is not
+    panel.set_score("resolution", 0)  # zero is a score, "not scored" is not
     with qtbot.waitSignal(panel.submitted, timeout=1000) as blocker:
         panel.on_submit()
     assert blocker.args[0] == {"resolution": 0}
