@@ -172,10 +172,16 @@ class Desk:
             except Exception:  # the contact left the routing engine (e.g. leave-a-ticket)
                 continue
             status = (int(position), int(eta))
-            if status != live.queue_sent:
+            if status == live.queue_sent:
+                continue
+            try:
+                sent = await self.relay.send_to_assist(
+                    live.session_id, QueueStatus(position=status[0], eta_s=status[1]))
+            except Exception as exc:  # e.g. the assist's Admitted is still in its outbox
+                log.debug("queue status for session %s not sent yet: %s", live.session_id, exc)
+                continue
+            if sent:
                 live.queue_sent = status
-                await self.relay.send_to_assist(live.session_id,
-                                                QueueStatus(position=status[0], eta_s=status[1]))
 
     # ------------------------------------------------------------ rings and profiles
 
@@ -200,17 +206,15 @@ class Desk:
         if cached is not None:
             return cached
         identity = self._identity_of(contact_id)
-        profile = await asyncio.to_thread(self.services.screen_pop, identity)
-        self._profiles[contact_id] = profile
-        return profile
+        who = await asyncio.to_thread(self.services.identify, identity)
+        self._profiles[contact_id] = who.profile
+        return who.profile
 
     def _identity_of(self, contact_id: int) -> dict[str, Any]:
         session_id = self._by_contact.get(contact_id)
         live = self._live.get(session_id) if session_id else None
-        if live is not None:
-            r = live.report
-            return {"customer_code": r.customer_code or None, "machine_id": r.machine_id or None,
-                    "environment": dict(r.environment or {}) or None}
+        if live is not None:  # no environment: the report was recorded at arrival
+            return {**live.report.identity(), "environment": None}
         with self._sf() as db:
             contact = db.get(Contact, contact_id)
             if contact is None:
@@ -219,7 +223,7 @@ class Desk:
             customer = db.get(Customer, contact.customer_id) if contact.customer_id else None
             return {"customer_code": customer.code if customer else None,
                     "machine_id": machine.machine_id if machine else None,
-                    "environment": machine.environment if machine else None}
+                    "environment": None}
 
     # ------------------------------------------------------------ presence
 
@@ -282,6 +286,8 @@ class Desk:
         if not result.ok:
             return m.AcceptFailed(offer_id=offer_id, reason=result.reason or "already taken")
         await self.apply(result.actions)
+        self.registry.push(agent.agent_id, m.StatusChanged(
+            status=m.AgentState.BUSY, since=utcnow(), reason="contact accepted"))
         await self._start_session(live, agent)
         assert live.viewer_token is not None
         return m.Accepted(offer_id=offer_id, contact_id=live.contact_id,
@@ -301,14 +307,12 @@ class Desk:
         live.agent_name = agent.display_name
         live.viewer_token = secrets.token_urlsafe(24)
         self._by_viewer_token[live.viewer_token] = live.session_id
+        # The relay tells the customer "<agent> joined" when the viewer connects.
         if live.recorder is not None:
             live.recording_id = await asyncio.to_thread(
                 self.services.recordings.started, live.recorder.path,
                 session_id=live.db_session_id, agent_id=agent.agent_id,
                 customer_id=live.customer_id, started_at=now)
-        if self.relay is not None:
-            from remote.protocol.messages import AgentJoined
-            await self.relay.send_to_assist(live.session_id, AgentJoined(agent.display_name))
 
     async def decline(self, agent_id: int, offer_id: str) -> None:
         try:
@@ -331,60 +335,56 @@ class Desk:
     # ------------------------------------------------------------ relay broker side
 
     async def assist_arrived(self, report: AssistReport, peer: str) -> str:
-        """A customer pressed "Request help": record the contact; routing starts once the
-        relay has the session (``session_started``)."""
+        """A customer pressed "Request help": screen pop (which also records the machine's
+        environment report), then the contact; routing starts once the relay has the
+        session (``session_started``)."""
+        who = await asyncio.to_thread(self.services.identify, report.identity())
         waiting = find_waiting_contact(self._sf, report.machine_id, set(self._by_contact))
         if waiting is not None and waiting in self._orphans:
             # Queued before a hub restart: the customer keeps their place in the queue.
             del self._orphans[waiting]
-            contact = await asyncio.to_thread(record_contact, self._sf, report,
+            contact = await asyncio.to_thread(record_contact, self._sf, report, who,
                                               existing_contact_id=waiting)
             live = self._new_live(contact.contact_id, contact.customer_id,
                                   contact.machine_db_id, report)
             live.extra["routed"] = True
             log.info("contact %s: the customer came back after a hub restart", waiting)
-            return live.session_id
-        contact = await asyncio.to_thread(record_contact, self._sf, report)
-        live = self._new_live(contact.contact_id, contact.customer_id, contact.machine_db_id,
-                              report)
-        self._spawn(self.profile_for_contact(contact.contact_id))
+        else:
+            contact = await asyncio.to_thread(record_contact, self._sf, report, who)
+            live = self._new_live(contact.contact_id, contact.customer_id,
+                                  contact.machine_db_id, report)
+        self._profiles[contact.contact_id] = who.profile
         log.info("contact %s from %s (%s) waiting in session %s", contact.contact_id, peer,
                  contact.caller, live.session_id)
         return live.session_id
 
     async def code_redeemed(self, code: str, report: AssistReport, peer: str) -> str:
         """A customer typed a session code: the session belongs to the agent who issued it."""
-        try:
-            issued = self.codes.redeem(code, peer)
-        except CodeRefused:
-            raise
+        issued = self.codes.redeem(code, peer)
         with self._sf() as db:
             agent_row = db.get(Agent, issued.agent_id)
-            if agent_row is None:
+            if agent_row is None or not agent_row.active:
                 raise CodeRefused("That session code is no longer valid.")
-        problem = report.problem or issued.problem
-        report = AssistReport(problem, report.environment, report.machine_id,
-                              report.customer_code)
-        contact = await asyncio.to_thread(record_contact, self._sf, report, Channel.ASSIST,
-                                          ContactStatus.ANSWERED)
-        with self._sf() as db, db.begin():
-            row = db.get(Contact, contact.contact_id)
-            assert row is not None
-            row.agent_id, row.answered_at = issued.agent_id, utcnow()
+            agent = m.AgentProfile(agent_id=agent_row.id, login=agent_row.login,
+                                   display_name=agent_row.display_name,
+                                   role=m.Role(agent_row.role.value))
+        report = AssistReport(report.problem or issued.problem, report.environment,
+                              report.machine_id, report.customer_code)
+        who = await asyncio.to_thread(self.services.identify, report.identity())
+        contact = await asyncio.to_thread(record_contact, self._sf, report, who,
+                                          status=ContactStatus.ANSWERED,
+                                          agent_id=issued.agent_id)
+        self._profiles[contact.contact_id] = who.profile
         live = self._new_live(contact.contact_id, contact.customer_id, contact.machine_db_id,
                               report)
-        profile_view = m.AgentProfile(agent_id=issued.agent_id, login=agent_row.login,
-                                      display_name=agent_row.display_name,
-                                      role=m.Role(agent_row.role.value))
-        await self._start_session(live, profile_view)
+        await self._start_session(live, agent)
         # No routing for a code session: keep the agent out of rings until wrap-up.
         await self.apply(self.dispatcher.agent_state_changed(issued.agent_id, "not_ready",
                                                              "session by code"))
-        profile = await self.profile_for_contact(contact.contact_id)
         assert live.viewer_token is not None
         self.registry.push(issued.agent_id, m.CodeRedeemed(
             code=issued.code, contact_id=contact.contact_id, session_id=live.session_id,
-            viewer_path=VIEWER_PATH, viewer_token=live.viewer_token, profile=profile))
+            viewer_path=VIEWER_PATH, viewer_token=live.viewer_token, profile=who.profile))
         return live.session_id
 
     def _new_live(self, contact_id: int, customer_id: int | None, machine_db_id: int | None,
@@ -407,15 +407,13 @@ class Desk:
         if live.agent_id is not None:
             return  # joined by code: already the agent's
         if live.extra.get("routed"):
-            await self._send_queue_status()
-            return
+            return  # already in routing (recovered after a restart); the ticker updates it
         try:
             actions = self.dispatcher.contact_arrived(live.contact_id)
         except RoutingError:
             log.exception("routing refused contact %s", live.contact_id)
             return
         await self.apply(actions)
-        await self._send_queue_status()
 
     async def consent_changed(self, live: LiveSession, level: str) -> None:
         if live.db_session_id is None:

@@ -1,8 +1,9 @@
 """Turn what an assist reports (HelpRequest / SessionCode) into a Contact row.
 
-The machine is recorded by its Tandem Assist machine id with its environment report
-(the previous report is kept so the screen pop can say what changed); the customer is
-found by the vendor customer code from the assist's vendor configuration.
+Who the customer is and the machine's environment report are DATA's screen pop's job
+(``ScreenPopService.lookup`` records the report, keeping the previous one, and resolves
+the customer by code, vendor code or machine); this module only writes the contact with
+what the lookup found.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.contacts.models import Channel, Contact, ContactStatus
-from app.customers.models import Customer, Machine
+from app.customers.models import Machine
 from app.db.base import utcnow
 
 
@@ -35,6 +36,26 @@ class AssistReport:
                    machine_id=getattr(message, "machine_id", "") or "",
                    customer_code=getattr(message, "customer_code", "") or "")
 
+    def identity(self) -> dict[str, Any]:
+        """Keyword arguments of DATA's ``ContactIdentity``."""
+        return {"customer_code": self.customer_code or None,
+                "machine_id": self.machine_id or None,
+                "environment": dict(self.environment or {}) or None}
+
+    @property
+    def caller(self) -> str:
+        hostname = str((self.environment or {}).get("hostname") or "")
+        return (hostname or self.machine_id or self.customer_code or "Tandem Assist")[:254]
+
+
+@dataclass(frozen=True)
+class Identified:
+    """What the screen pop found about a contact."""
+
+    profile: dict[str, Any]
+    customer_id: int | None = None
+    contact_person_id: int | None = None
+
 
 @dataclass(frozen=True)
 class NewContact:
@@ -45,38 +66,16 @@ class NewContact:
 
 
 def record_contact(session_factory: sessionmaker[Session], report: AssistReport,
-                   channel: Channel = Channel.ASSIST,
-                   status: ContactStatus = ContactStatus.NEW,
+                   who: Identified, *, channel: Channel = Channel.ASSIST,
+                   status: ContactStatus = ContactStatus.NEW, agent_id: int | None = None,
                    existing_contact_id: int | None = None) -> NewContact:
-    """Insert the Contact (and upsert its Machine) in one transaction; with
-    ``existing_contact_id`` the machine's report refreshes that waiting contact instead."""
+    """Insert the Contact; with ``existing_contact_id`` refresh that waiting contact."""
     now = utcnow()
-    env = dict(report.environment or {})
-    hostname = str(env.get("hostname", ""))[:255]
     with session_factory() as db, db.begin():
-        customer = None
-        if report.customer_code:
-            customer = db.scalar(select(Customer).where(Customer.code == report.customer_code))
-        machine = None
+        machine_db_id = None
         if report.machine_id:
-            machine = db.scalar(select(Machine).where(Machine.machine_id == report.machine_id))
-            if machine is None:
-                machine = Machine(machine_id=report.machine_id, first_seen_at=now)
-                db.add(machine)
-            elif env and machine.environment != env:
-                machine.previous_environment = machine.environment
-                machine.previous_environment_reported_at = machine.environment_reported_at
-            if env:
-                machine.environment = env
-                machine.environment_reported_at = now
-            machine.hostname = hostname or machine.hostname or ""
-            machine.last_seen_at = now
-            if customer is not None and machine.customer_id is None:
-                machine.customer_id = customer.id
-            db.flush()
-            if customer is None and machine.customer_id is not None:
-                customer = db.get(Customer, machine.customer_id)
-        caller = hostname or report.machine_id or report.customer_code or "Tandem Assist"
+            machine_db_id = db.scalar(select(Machine.id).where(
+                Machine.machine_id == report.machine_id))
         if existing_contact_id is not None:
             existing = db.get(Contact, existing_contact_id)
             if existing is not None:
@@ -84,14 +83,14 @@ def record_contact(session_factory: sessionmaker[Session], report: AssistReport,
                     existing.problem = report.problem
                 return NewContact(existing.id, existing.customer_id, existing.machine_id,
                                   existing.caller)
-        contact = Contact(channel=channel, status=status,
-                          customer_id=customer.id if customer else None,
-                          machine_id=machine.id if machine else None,
-                          contact_person_id=machine.contact_person_id if machine else None,
-                          caller=caller[:254], problem=report.problem, created_at=now)
+        contact = Contact(channel=channel, status=status, customer_id=who.customer_id,
+                          contact_person_id=who.contact_person_id, machine_id=machine_db_id,
+                          caller=report.caller, problem=report.problem, created_at=now,
+                          agent_id=agent_id,
+                          answered_at=now if status is ContactStatus.ANSWERED else None)
         db.add(contact)
         db.flush()
-        return NewContact(contact.id, contact.customer_id, contact.machine_id, caller)
+        return NewContact(contact.id, contact.customer_id, machine_db_id, contact.caller)
 
 
 def find_waiting_contact(session_factory: sessionmaker[Session], machine_id: str,

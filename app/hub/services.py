@@ -16,8 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.api import messages as m
 from app.customers.models import Customer
+from app.hub.intake import Identified
+from app.hub.tickets_api import TicketsApi
 from app.recordings.service import RecordingService
 from app.tickets.models import SatisfactionRating
+from app.tickets.service import TicketService
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +30,6 @@ except ImportError:  # pragma: no cover - only while DATA's module is missing
     ScreenPopService = None  # type: ignore[assignment,misc]
     ContactIdentity = None  # type: ignore[assignment,misc]
 
-try:  # ROUTE's ticket service
-    from app.tickets import service as ticket_service
-except ImportError:  # pragma: no cover
-    ticket_service = None  # type: ignore[assignment]
 
 
 class Services:
@@ -41,15 +40,20 @@ class Services:
         self.recordings_api = recordings_api
         self.notice = notice
         self._screen_pop = ScreenPopService(session_factory) if ScreenPopService else None
-        self._tickets = ticket_service.TicketService(session_factory) if ticket_service else None
+        self.tickets_api = TicketsApi(session_factory, TicketService(session_factory),
+                                      recordings)
 
     # ------------------------------------------------------------ screen pop
 
-    def screen_pop(self, identity: dict[str, Any]) -> dict[str, Any]:
+    def identify(self, identity: dict[str, Any]) -> Identified:
+        """DATA's screen pop for a contact's identity (records a reported environment)."""
         if self._screen_pop is None:
-            return {"known": False, "identity": {k: v for k, v in identity.items() if v}}
+            code = identity.get("customer_code")
+            return Identified({"known": False}, self.customer_id_of(code) if code else None)
         profile = self._screen_pop.lookup(ContactIdentity(**identity))
-        return profile.to_dict()
+        return Identified(profile.to_dict(),
+                          profile.company.id if profile.company else None,
+                          profile.person.id if profile.person else None)
 
     # ------------------------------------------------------------ customers
 
@@ -59,20 +63,15 @@ class Services:
 
     # ------------------------------------------------------------ tickets
 
-    def _need_tickets(self) -> Any:
-        if self._tickets is None:
-            raise m.ApiError(m.ErrorCode.UNAVAILABLE, "the ticket service is not available")
-        return self._tickets
-
     def wrap_up(self, agent: m.AgentProfile, msg: m.WrapUp, db_session_id: int | None,
                 recording_id: int | None) -> tuple[int, str]:
-        raise m.ApiError(m.ErrorCode.UNAVAILABLE, "the ticket service is not available")
+        return self.tickets_api.wrap_up(agent, msg, db_session_id, recording_id)
 
     def tickets(self, agent: m.AgentProfile, filters: m.TicketFilters) -> m.TicketsResult:
-        raise m.ApiError(m.ErrorCode.UNAVAILABLE, "the ticket service is not available")
+        return self.tickets_api.tickets(agent, filters)
 
     def ticket_detail(self, agent: m.AgentProfile, ticket_id: int) -> m.TicketDetail:
-        raise m.ApiError(m.ErrorCode.UNAVAILABLE, "the ticket service is not available")
+        return self.tickets_api.ticket_detail(agent, ticket_id)
 
     # ------------------------------------------------------------ ratings
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,10 +24,11 @@ def hub_config(data_dir: Path, **overrides: object) -> Config:
     return defaults(data_dir=data_dir, port=0, max_message_bytes=256 * 1024, **overrides)
 
 
-@pytest.fixture
-def db(data_dir: Path) -> Iterator[sessionmaker[Session]]:
-    """The hub's database, migrated, with agents alice and bob, qa quinn, customer ACME."""
-    engine = make_engine(hub_config(data_dir).resolved_database_url)
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once: migrated, agents alice and bob, QA quinn, customer ACME (VIP)."""
+    path = tmp_path_factory.mktemp("hub-template") / "tandem.db"
+    engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
     sf = make_session_factory(engine)
     for login in ("alice", "bob"):
@@ -35,7 +37,18 @@ def db(data_dir: Path) -> Iterator[sessionmaker[Session]]:
                  level=SupportLevel.L2)
     with sf() as s, s.begin():
         s.add(Customer(code="ACME", name="Acme Trading Ltd", tier=CustomerTier.VIP))
-    yield sf
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def db(data_dir: Path, template_db: Path) -> Iterator[sessionmaker[Session]]:
+    """This test's copy of the template database (the hub's database file)."""
+    shutil.copyfile(template_db, data_dir / "tandem.db")
+    engine = make_engine(hub_config(data_dir).resolved_database_url)
+    yield make_session_factory(engine)
     engine.dispose()
 
 

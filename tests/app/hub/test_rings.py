@@ -110,8 +110,6 @@ def test_accept_race_one_wins(hub: EmbeddedHub) -> None:
         lost = [r for r in replies if isinstance(r, api.AcceptFailed)]
         assert len(won) == 1 and len(lost) == 2
         assert won[0].contact_id == ring.contact_id and won[0].viewer_token
-        joined = await receive_until(assist, pm.AgentJoined)
-        assert joined.agent_name in ("Alice", "Bob")
         await assist.close()
         await alice.close()
         await bob.close()
