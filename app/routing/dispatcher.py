@@ -178,6 +178,8 @@ class Dispatcher:
             overflow_to=overflow_to,
             min_level=int(extra.get("min_level", 1)),
             aging_ceiling_s=float(extra.get("aging_ceiling_s", st.aging_ceiling_s)),
+            aging_margin_s=float(extra.get("aging_margin_s", 60.0)),
+            aging_tiers=frozenset(extra.get("aging_tiers", ("basic", "vip"))),
             head_start_s={**st.head_start_s, **extra.get("head_start_s", {})},
             decline_cooldown_s=float(extra.get("decline_cooldown_s", st.decline_cooldown_s)),
             not_ready_on_ring_timeout=bool(extra.get("not_ready_on_ring_timeout",

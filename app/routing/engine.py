@@ -15,6 +15,7 @@ head_start(tier)``; contacts past their queue's aging ceiling come first, oldest
 from __future__ import annotations
 
 import heapq
+import itertools
 import time
 from bisect import bisect_left, bisect_right, insort
 from collections import Counter
@@ -77,18 +78,27 @@ class RoutingEngine:
         self._by_key: list[tuple[float, int, int]] = []
         self._by_age: list[tuple[float, int, int]] = []
         self._available: set[int] = set()
+        # Available agents kept sorted by each strategy's static key, so a decision reads the
+        # best few instead of scoring every agent (keys change only in ``_refresh``).
+        self._by_idle: list[tuple[float, float, int]] = []  # (load, idle_since, id)
+        self._by_busy: list[tuple[float, float, float, int]] = []  # (load, answered, idle, id)
+        self._ids: list[int] = []  # available ids, sorted (round robin)
+        self._sort_keys: dict[int, tuple[tuple[float, float, int], tuple[float, float, float, int]]] = {}
+        self._skilled: dict[int, set[int]] = {}  # product -> agents with any skill on it
+        self._category: dict[int, str] = {}
+        self._category_counts: Counter[str] = Counter()
         self._ring_heap: list[tuple[float, int]] = []
         self._overflow_heap: list[tuple[float, int, float]] = []
         self._cooldown_heap: list[tuple[float, int]] = []
+        self._widen_heap: list[tuple[float, int]] = []
         self._rr_last: dict[str, int] = {}
         self._aht: dict[str, float] = {}
         self._answered_at: dict[int, float] = {}
-        self._scores: dict[Strategy, Callable[[QueueConfig, AgentState, WaitingContact], Score]] = {
-            Strategy.ROUND_ROBIN: self._score_round_robin,
-            Strategy.LEAST_BUSY: _score_least_busy,
-            Strategy.LONGEST_IDLE: _score_longest_idle,
-            Strategy.RING_ALL: _score_longest_idle,
-            Strategy.SKILLS: _score_skills,
+        self._orders: dict[Strategy, Callable[[QueueConfig], Iterable[tuple[Score, int]]]] = {
+            Strategy.ROUND_ROBIN: self._round_robin_order,
+            Strategy.LEAST_BUSY: self._least_busy_order,
+            Strategy.LONGEST_IDLE: self._longest_idle_order,
+            Strategy.RING_ALL: self._longest_idle_order,
         }
 
     # -- configuration -------------------------------------------------------------------------
@@ -100,6 +110,10 @@ class RoutingEngine:
         old = self.agents.get(agent.agent_id)
         if old is not None:
             agent.chats, agent.exclusive, agent.ringing = old.chats, old.exclusive, old.ringing
+            for product, _ in old.skills:
+                self._skilled.get(product, set()).discard(agent.agent_id)
+        for product, _ in agent.skills:
+            self._skilled.setdefault(product, set()).add(agent.agent_id)
         self.agents[agent.agent_id] = agent
         self._refresh(agent)
 
@@ -120,6 +134,7 @@ class RoutingEngine:
         self.contacts[contact.contact_id] = contact
         self._enqueue(contact)
         self._schedule_overflow(contact)
+        self._schedule_widening(contact)
         actions: list[Action] = []
         self._route_contact(contact, now, "contact_arrived", actions, record_miss=True)
         return actions
@@ -258,6 +273,11 @@ class RoutingEngine:
                 heapq.heappush(self._overflow_heap, (expires, contact_id, entered))
                 continue
             self._overflow(contact, now, actions)
+        while self._widen_heap and self._widen_heap[0][0] <= now:
+            _, contact_id = heapq.heappop(self._widen_heap)
+            contact = self.contacts.get(contact_id)
+            if contact is not None and contact.contact_id in self._entry:
+                self._route_contact(contact, now, "skills_widened", actions, record_miss=False)
         retry = False
         while self._cooldown_heap and self._cooldown_heap[0][0] <= now:
             heapq.heappop(self._cooldown_heap)
@@ -311,7 +331,9 @@ class RoutingEngine:
             return
         self._seq += 1
         entry = (self._key(contact), self._seq, contact.contact_id)
-        aged_at = contact.enqueued_at + self.queues[contact.queue].aging_ceiling_s
+        q = self.queues[contact.queue]
+        aged_at = (contact.enqueued_at + max(0.0, q.aging_ceiling_s - q.aging_margin_s)
+                   if contact.tier in q.aging_tiers else INF)
         age_entry = (aged_at, self._seq, contact.contact_id)
         self._entry[contact.contact_id] = entry
         self._age_entry[contact.contact_id] = age_entry
@@ -353,6 +375,30 @@ class RoutingEngine:
             heapq.heappush(self._overflow_heap, (contact.queue_entered_at + q.overflow_after_s,
                                                  contact.contact_id, contact.queue_entered_at))
 
+    def _widen_step(self, q: QueueConfig) -> float:
+        """Half-way to promotion any skill level will do; at promotion, any agent."""
+        return max(1.0, (q.aging_ceiling_s - q.aging_margin_s) / 2)
+
+    def _schedule_widening(self, contact: WaitingContact) -> None:
+        q = self.queues[contact.queue]
+        if q.strategy is Strategy.SKILLS and q.widen_skills and contact.product is not None:
+            step = self._widen_step(q)
+            heapq.heappush(self._widen_heap, (contact.enqueued_at + step, contact.contact_id))
+            heapq.heappush(self._widen_heap, (contact.enqueued_at + 2 * step, contact.contact_id))
+
+    def _skill_need(self, q: QueueConfig, contact: WaitingContact,
+                    now: float) -> tuple[int | None, int]:
+        """(product required or None, minimum skill level) at this moment of the wait."""
+        if contact.product is None:
+            return None, 0
+        if q.widen_skills:
+            waited, step = now - contact.enqueued_at, self._widen_step(q)
+            if waited >= 2 * step:
+                return None, 0
+            if waited >= step:
+                return contact.product, 1
+        return contact.product, max(1, contact.required_skill)
+
     def _overflow(self, contact: WaitingContact, now: float, actions: list[Action]) -> None:
         q = self.queues[contact.queue]
         target = q.overflow_to
@@ -366,6 +412,7 @@ class RoutingEngine:
         contact.queue_entered_at = now
         self._enqueue(contact)
         self._schedule_overflow(contact)
+        self._schedule_widening(contact)
         actions.append(Overflowed(contact.contact_id, q.name, target))
         self._route_contact(contact, now, "overflowed", actions, record_miss=True)
 
@@ -376,11 +423,38 @@ class RoutingEngine:
             agent.chats.add(contact.contact_id)
 
     def _refresh(self, agent: AgentState) -> None:
-        if (agent.presence in ROUTABLE and agent.ringing is None
-                and agent.has_room(ContactKind.CHAT)):
-            self._available.add(agent.agent_id)
+        """Re-file an agent after any change: available set, sorted keys, category counts."""
+        aid = agent.agent_id
+        old_keys = self._sort_keys.pop(aid, None)
+        if old_keys is not None:
+            del self._by_idle[bisect_left(self._by_idle, old_keys[0])]
+            del self._by_busy[bisect_left(self._by_busy, old_keys[1])]
+            del self._ids[bisect_left(self._ids, aid)]
+        if agent.presence not in ROUTABLE:
+            category = agent.presence.value
+        elif agent.ringing is not None:
+            category = "ringing"
+        elif not agent.has_room(ContactKind.CHAT):
+            category = "at_capacity"
         else:
-            self._available.discard(agent.agent_id)
+            category = "available"
+        previous = self._category.get(aid)
+        if previous != category:
+            if previous is not None:
+                self._category_counts[previous] -= 1
+            self._category_counts[category] += 1
+            self._category[aid] = category
+        if category == "available":
+            self._available.add(aid)
+            load = float(agent.load)
+            keys = ((load, agent.idle_since, aid),
+                    (load, float(agent.answered), agent.idle_since, aid))
+            self._sort_keys[aid] = keys
+            insort(self._by_idle, keys[0])
+            insort(self._by_busy, keys[1])
+            insort(self._ids, aid)
+        else:
+            self._available.discard(aid)
 
     # -- internals: offers -----------------------------------------------------------------
     def _make_offer(self, contact: WaitingContact, agent: AgentState, now: float) -> Offer:
@@ -435,27 +509,80 @@ class RoutingEngine:
         if until is not None and until > now:
             return "declined_or_missed"
         if q.strategy is Strategy.SKILLS and contact.product is not None:
-            if agent.skill_for(contact.product, contact.module) < max(1, contact.required_skill):
+            product, level = self._skill_need(q, contact, now)
+            if product is not None and agent.skill_for(product, contact.module) < level:
                 return "lacks_skill"
         return None
 
-    def _score_round_robin(self, q: QueueConfig, agent: AgentState,
-                           contact: WaitingContact) -> Score:
-        last = self._rr_last.get(q.name, -1)
-        return (0.0 if agent.agent_id > last else 1.0, float(agent.agent_id))
+    def _candidates(self, q: QueueConfig, contact: WaitingContact, now: float,
+                    excluded: Counter[str]) -> list[tuple[Score, int]]:
+        """The best few eligible available agents by the queue's strategy, best first.
 
-    def _unavailable_counts(self) -> Counter[str]:
-        counts: Counter[str] = Counter()
-        for agent in self.agents.values():
-            if agent.agent_id in self._available:
-                continue
-            if agent.presence not in ROUTABLE:
-                counts[agent.presence.value] += 1
-            elif agent.ringing is not None:
-                counts["ringing"] += 1
+        Longest idle / least busy / round robin walk their sorted index and stop after
+        ``TOP_CANDIDATES`` eligible agents; skills scores every available agent that knows the
+        product (an index by product keeps that set small).
+        """
+        if q.strategy is Strategy.SKILLS:
+            return self._skills_candidates(q, contact, now, excluded)
+        out: list[tuple[Score, int]] = []
+        ordered = self._orders[q.strategy](q)
+        for score, aid in ordered:
+            why = self._ineligible(self.agents[aid], contact, q, now)
+            if why is None:
+                out.append((score, aid))
+                if len(out) >= TOP_CANDIDATES:
+                    break
             else:
-                counts["at_capacity"] += 1
-        return counts
+                excluded[why] += 1
+        return out
+
+    def _round_robin_order(self, q: QueueConfig) -> Iterable[tuple[Score, int]]:
+        start = bisect_right(self._ids, self._rr_last.get(q.name, -1))
+        ring = itertools.chain(self._ids[start:], self._ids[:start])
+        return (((float(rank),), aid) for rank, aid in enumerate(ring))
+
+    def _least_busy_order(self, q: QueueConfig) -> Iterable[tuple[Score, int]]:
+        return ((key[:3], key[3]) for key in self._by_busy)
+
+    def _longest_idle_order(self, q: QueueConfig) -> Iterable[tuple[Score, int]]:
+        return ((key[:2], key[2]) for key in self._by_idle)
+
+    def _skills_candidates(self, q: QueueConfig, contact: WaitingContact, now: float,
+                           excluded: Counter[str]) -> list[tuple[Score, int]]:
+        """Score every available agent who knows the product (the same rules as
+        ``_ineligible``, with the per-contact parts hoisted out of the loop: this is the
+        one strategy that cannot stop early)."""
+        pool: set[int] = self._available
+        product, level = self._skill_need(q, contact, now)
+        if product is not None:
+            pool = self._skilled.get(product, set()) & self._available
+            if len(self._available) > len(pool):
+                excluded["lacks_skill"] += len(self._available) - len(pool)
+        module, name, min_level = contact.module, q.name, q.min_level
+        exclusive = contact.kind in EXCLUSIVE_KINDS
+        declined = contact.declined
+        agents = self.agents
+        out: list[tuple[Score, int]] = []
+        for aid in pool:
+            a = agents[aid]
+            if a.queues is not None and name not in a.queues:
+                excluded["not_in_queue"] += 1
+            elif a.level < min_level:
+                excluded["level_too_low"] += 1
+            elif exclusive and (a.chats or a.exclusive):
+                excluded["at_capacity"] += 1
+            elif declined and declined.get(aid, -INF) > now:
+                excluded["declined_or_missed"] += 1
+            else:
+                skill = 0
+                if product is not None:
+                    skills = a.skills
+                    skill = max(skills.get((product, module), 0), skills.get((product, None), 0))
+                    if skill < level:
+                        excluded["lacks_skill"] += 1
+                        continue
+                out.append(((-float(skill), float(len(a.chats)), a.idle_since, float(aid)), aid))
+        return heapq.nsmallest(TOP_CANDIDATES, out)
 
     def _route_contact(self, contact: WaitingContact, now: float, trigger: str,
                        actions: list[Action], record_miss: bool) -> bool:
@@ -464,24 +591,17 @@ class RoutingEngine:
             return False
         started = time.perf_counter_ns()
         q = self.queues[contact.queue]
-        score_of = self._scores[q.strategy]
-        scored: list[tuple[Score, int]] = []
         excluded: Counter[str] = Counter()
-        for agent_id in self._available:
-            agent = self.agents[agent_id]
-            why = self._ineligible(agent, contact, q, now)
-            if why is None:
-                scored.append((score_of(q, agent, contact), agent_id))
-            else:
-                excluded[why] += 1
-        if not scored and not record_miss:
+        top = self._candidates(q, contact, now, excluded) if self._available else []
+        if not top and not record_miss:
             return False
-        top = heapq.nsmallest(TOP_CANDIDATES, scored)
         chosen = self.agents[top[0][1]] if top else None
         offer = self._make_offer(contact, chosen, now) if chosen else None
         if offer is not None:
             actions.append(offer)
-        excluded.update(self._unavailable_counts())
+        for category, n in self._category_counts.items():
+            if n > 0 and category != "available":
+                excluded[category] += n
         ahead = 0 if offer else self._ahead_of(contact, now)
         reason = (_win_reason(q.strategy, top) if top
                   else "no eligible agent: " + _summary(excluded))
@@ -515,19 +635,6 @@ class RoutingEngine:
             contact = self.contacts.get(contact_id)
             if contact is not None:
                 self._route_contact(contact, now, "retry", actions, record_miss=False)
-
-
-def _score_least_busy(q: QueueConfig, agent: AgentState, contact: WaitingContact) -> Score:
-    return (float(agent.load), float(agent.answered), agent.idle_since, float(agent.agent_id))
-
-
-def _score_longest_idle(q: QueueConfig, agent: AgentState, contact: WaitingContact) -> Score:
-    return (float(agent.load), agent.idle_since, float(agent.agent_id))
-
-
-def _score_skills(q: QueueConfig, agent: AgentState, contact: WaitingContact) -> Score:
-    return (-float(agent.skill_for(contact.product, contact.module)), float(agent.load),
-            agent.idle_since, float(agent.agent_id))
 
 
 _WIN_REASONS = {

@@ -65,8 +65,8 @@ class QueueConfig:
 
     Priority: a contact's rank is its waiting time plus its tier's head start, so an SVIP
     arriving now goes before a basic contact that has waited less than 240 s; once any contact
-    has waited ``aging_ceiling_s`` it goes before everyone not yet aged (oldest first), which
-    bounds how long a basic contact can starve behind a flood of SVIPs.
+    has waited ``aging_ceiling_s - aging_margin_s`` it goes before everyone not yet aged (oldest
+    first), which bounds how long a basic contact can starve behind a flood of SVIPs.
     """
 
     name: str
@@ -76,8 +76,17 @@ class QueueConfig:
     overflow_to: str | None = None  # another queue's name, or LEAVE_TICKET
     min_level: int = 1
     aging_ceiling_s: float = 300.0
+    # Promotion starts this much before the ceiling, so that the ring itself (an agent taking a
+    # few seconds to accept) still ends inside the ceiling.
+    aging_margin_s: float = 60.0
+    # Aging protects the lower tiers from starving behind the top one; the top tier is first
+    # anyway, and letting it age too would make an overload plain first-come-first-served.
+    aging_tiers: frozenset[str] = frozenset({"basic", "vip"})
     head_start_s: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_HEAD_START_S))
     decline_cooldown_s: float = 120.0
+    # Skills strategy: half-way to aging, any level of the product skill will do; once aged,
+    # any agent (so a rare skill cannot strand a customer).
+    widen_skills: bool = True
     not_ready_on_ring_timeout: bool = False
     default_handle_s: float = 300.0
 

@@ -47,7 +47,7 @@ def answer(eng: RoutingEngine, offer: Offer, now: float) -> None:
 
 def test_longest_idle_picks_the_agent_idle_longest() -> None:
     eng = engine_with(Strategy.LONGEST_IDLE)
-    eng.agents[2].idle_since = -100.0
+    eng.set_agent(AgentState(2, Presence.READY, max_chats=2, idle_since=-100.0))
     [offer] = offers(eng.contact_arrived(contact(1), 10.0))
     assert offer.agent_id == 2
     decision = eng.drain_decisions()[-1]
@@ -121,9 +121,10 @@ def test_tier_priority_and_aging_ceiling() -> None:
     eng.contact_arrived(contact(3, "svip"), 200.0)  # key -40 too, but later: behind vip
     eng.contact_arrived(contact(4, "svip"), 100.0 + 1)  # key -139: first
     assert eng.waiting() == [4, 2, 3, 1]
-    assert eng.queue_position(1, 250.0)[0] == 4
-    # At t=301 the basic contact has waited past the ceiling: it goes first.
-    [offer] = offers(eng.agent_presence(1, Presence.READY, 301.0))
+    assert eng.queue_position(1, 239.0)[0] == 4
+    # From 240 s (the 300 s ceiling less the 60 s margin) the basic contact goes first.
+    assert eng.queue_position(1, 240.0)[0] == 1
+    [offer] = offers(eng.agent_presence(1, Presence.READY, 241.0))
     assert offer.contact_id == 1
 
 
@@ -294,3 +295,20 @@ def check_invariants(eng: RoutingEngine, finished: set[int], next_cid: int) -> N
             assert agent.presence in ROUTABLE
     for offer in eng.offers.values():
         assert eng.agents[offer.agent_id].ringing == offer.offer_id
+
+
+def test_skills_widen_while_waiting() -> None:
+    """Half-way to aging any skill level will do; once aged, any agent."""
+    eng = RoutingEngine([QueueConfig("s", Strategy.SKILLS, aging_ceiling_s=300.0,
+                                     aging_margin_s=60.0)])
+    eng.set_agent(AgentState(1, Presence.READY, skills={(7, None): 1}))
+    eng.set_agent(AgentState(2, Presence.READY, skills={(8, None): 5}))
+    eng.contact_arrived(contact(1, queue="s", product=7, required_skill=4), 0.0)
+    assert eng.tick(119.0) == [] and not eng.offers
+    [offer] = offers(eng.tick(120.0))  # any level of product 7 now
+    assert offer.agent_id == 1
+    eng.offer_declined(offer.offer_id, 1, 121.0)
+    assert offers(eng.tick(239.0)) == []
+    [offer] = offers(eng.tick(240.0))  # aged: anyone (agent 1 is still cooling down)
+    assert offer.agent_id == 2
+    assert eng.drain_decisions()[-1].trigger == "skills_widened"
