@@ -110,8 +110,6 @@ class ScreenStreamer:
         return grabber, watcher
 
     def _loop(self) -> None:
-        import numpy as np
-
         from remote.codec.encoder import ScreenEncoder
 
         grabber, watcher = self._open()
@@ -121,6 +119,7 @@ class ScreenStreamer:
         frame: Any = None
         pending: list[Rect] | None = []  # None: compare everything
         last_frame = 0.0
+        trimmed = True
         last_pointer: tuple[int, int] | None = None
         last_pointer_check = 0.0
         cursor_serial: int | None = None
@@ -139,12 +138,15 @@ class ScreenStreamer:
                         if self._monitor_index < len(grabber.monitors()) else grabber.select(0)
                     mon = self.monitor
                     encoder = ScreenEncoder(mon.width, mon.height, quality=self.flow.quality)
-                    frame = np.zeros((mon.height, mon.width, 4), np.uint8)
+                    frame = None
                     self._emit(m.ScreenLayout(
                         tuple(m.Monitor(i.x, i.y, i.width, i.height, i.primary, i.name[:200])
                               for i in grabber.monitors()), mon.index, mon.width, mon.height))
                     self._full.set()
                 now = time.monotonic()
+                if not trimmed and now - last_frame > 2.0:
+                    trimmed = True
+                    _release_free_memory()
                 timeout = self.pointer_interval_s
                 due = encoder.next_refresh_at()
                 if due is not None:
@@ -180,13 +182,14 @@ class ScreenStreamer:
                     pending = None
                 if pending is None or pending:
                     hints = None if pending is None else _to_monitor(pending, mon)
-                    self._grab_into(grabber, frame, encoder, hints)
+                    frame = self._grab_into(grabber, frame, encoder, hints)
                     rects = encoder.encode(frame, hints, now)
                     pending = []
                     if rects:
                         self.last_encode_s = encoder.last_stats.seconds
                         self._emit_frame(rects, full)
                         last_frame = now
+                        trimmed = False
                     continue
                 due = encoder.next_refresh_at()
                 if due is not None and due <= now:
@@ -199,10 +202,11 @@ class ScreenStreamer:
             watcher.close()
             grabber.close()
 
-    def _grab_into(self, grabber: Any, frame: Any, encoder: Any, hints: list[Rect] | None) -> None:
-        """Refresh ``frame`` where it may have changed: whole monitor or the hinted bands."""
-        height, width = frame.shape[:2]
-        if hints is not None:
+    def _grab_into(self, grabber: Any, frame: Any, encoder: Any, hints: list[Rect] | None) -> Any:
+        """The current screen: ``frame`` patched in the hinted bands, or a new full grab
+        (whose buffer then becomes the frame: no 8 MB copy per full-screen change)."""
+        height, width = encoder.height, encoder.width
+        if hints is not None and frame is not None:
             mask = encoder.candidate_tiles(hints)
             bands = [int(r) for r in mask.any(axis=1).nonzero()[0]]
             if len(bands) <= 6 and mask.sum() * encoder.tile ** 2 < 0.4 * width * height:
@@ -212,8 +216,8 @@ class ScreenStreamer:
                     x0, x1 = int(cols[0]) * t, min((int(cols[-1]) + 1) * t, width)
                     y0, y1 = ty * t, min((ty + 1) * t, height)
                     frame[y0:y1, x0:x1] = grabber.grab_area(x0, y0, x1 - x0, y1 - y0)
-                return
-        frame[:] = grabber.grab()
+                return frame
+        return grabber.grab()
 
     def _emit_frame(self, rects: list[Any], full: bool) -> None:
         chunk: list[Any] = []
@@ -244,6 +248,16 @@ class ScreenStreamer:
     def _emit(self, msg: Any) -> None:
         if self.gate.allows_view:
             self._send(msg)
+
+
+def _release_free_memory() -> None:
+    """Hand memory freed after a burst of large frames back to the OS (glibc keeps it)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _to_monitor(rects: list[Rect], mon: Any) -> list[Rect]:
