@@ -81,7 +81,12 @@ class RoutingSettings:
             return cls()
         if isinstance(config, RoutingSettings):
             return config
-        return cls(ring_timeout_s=float(getattr(config, "ring_timeout_s", 20.0)))
+        # The hub-wide ring_timeout_s overrides the queues' own only when it was set on
+        # purpose (command line, environment, file), not by its default.
+        sources = getattr(config, "sources", {}) or {}
+        if sources.get("ring_timeout_s", "default") == "default":
+            return cls()
+        return cls(ring_timeout_s=float(config.ring_timeout_s))
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +154,20 @@ class Dispatcher:
                 self.engine.contact_arrived(waiting, _ts(now))
             self.engine.drain_decisions()  # nobody is online yet: nothing to explain
         return []
+
+    def reload_queues(self) -> None:
+        """Pick up queues, queue settings and memberships edited while the hub runs."""
+        with self._sf() as s, s.begin():
+            self._load_queues(s)
+            for agent in s.scalars(select(Agent).where(Agent.active.is_(True))):
+                fresh = self._agent_state(s, agent)
+                old = self.engine.agents.get(agent.id)
+                if old is not None:
+                    fresh.presence, fresh.idle_since, fresh.answered = (
+                        old.presence, old.idle_since, old.answered)
+                else:
+                    fresh.presence = Presence.OFFLINE
+                self.engine.set_agent(fresh)
 
     def _load_queues(self, s: Session) -> None:
         queues = s.scalars(select(Queue).where(Queue.active.is_(True)).order_by(Queue.id)).all()

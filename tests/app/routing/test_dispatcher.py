@@ -205,3 +205,18 @@ def test_abandon_while_ringing(session_factory: sessionmaker[Session]) -> None:
     assert row.status == ContactStatus.ABANDONED and row.abandoned_at == clock.now
     assert offer_status(session_factory, offer.offer_id) == OfferStatus.CANCELLED
     assert not d.offer_accepted(offer.offer_id, a1).ok
+
+
+def test_queue_added_while_running_and_config_ring_timeout(
+        session_factory: sessionmaker[Session]) -> None:
+    from app.config import defaults
+
+    f, d, clock, queue_id, (a1, _) = setup(session_factory)
+    assert RoutingSettings.from_config(defaults()).ring_timeout_s is None  # queue's own
+    assert RoutingSettings.from_config(defaults(ring_timeout_s=7.0)).ring_timeout_s == 7.0
+    vip_queue = f.queue("vip", ring_timeout_seconds=5)
+    d.reload_queues()
+    d.agent_state_changed(a1, AgentStatus.READY)
+    cid = f.contact(f.customer("vip"), vip_queue)
+    [offer] = offers(d.contact_arrived(cid))
+    assert offer.expires_at - clock.now.timestamp() == 5.0
