@@ -19,17 +19,12 @@ from app.customers.models import Customer
 from app.hub.intake import Identified
 from app.hub.tickets_api import TicketsApi
 from app.recordings.service import RecordingService
+from app.screen_pop.profile import ContactIdentity
+from app.screen_pop.service import ScreenPopService
 from app.tickets.models import SatisfactionRating
 from app.tickets.service import TicketService
 
 log = logging.getLogger(__name__)
-
-try:  # DATA's screen pop (lands separately; the hub still serves rings without it)
-    from app.screen_pop.service import ContactIdentity, ScreenPopService
-except ImportError:  # pragma: no cover - only while DATA's module is missing
-    ScreenPopService = None  # type: ignore[assignment,misc]
-    ContactIdentity = None  # type: ignore[assignment,misc]
-
 
 
 class Services:
@@ -39,7 +34,7 @@ class Services:
         self.recordings = recordings
         self.recordings_api = recordings_api
         self.notice = notice
-        self._screen_pop = ScreenPopService(session_factory) if ScreenPopService else None
+        self._screen_pop = ScreenPopService(session_factory)
         self.tickets_api = TicketsApi(session_factory, TicketService(session_factory),
                                       recordings)
 
@@ -47,9 +42,6 @@ class Services:
 
     def identify(self, identity: dict[str, Any]) -> Identified:
         """DATA's screen pop for a contact's identity (records a reported environment)."""
-        if self._screen_pop is None:
-            code = identity.get("customer_code")
-            return Identified({"known": False}, self.customer_id_of(code) if code else None)
         profile = self._screen_pop.lookup(ContactIdentity(**identity))
         return Identified(profile.to_dict(),
                           profile.company.id if profile.company else None,
