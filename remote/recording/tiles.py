@@ -29,6 +29,8 @@ from remote.protocol.encodings import EncodedRect, Encoding
 CELL = 16
 DEPTH = 6
 PIN_CAP = 4096
+#: A COPY moves pixels about this many times faster than a rectangle decodes (replay cost).
+COPY_COST_DIVISOR = 10
 #: Pixel coverage of one cell as a 256-bit integer (bit 16*row + col).
 ALL = (1 << (CELL * CELL)) - 1
 _ROW_REPEAT = [[sum(1 << (CELL * i) for i in range(a, b)) for b in range(CELL + 1)]
@@ -65,7 +67,7 @@ class TileTracker:
         self._pin_count = 0
         self.overflow_at = -1
         self.positions: dict[int, int] = {}  # composite keyframe offset -> as_of
-        self.areas: dict[int, int] = {}  # frame record offset -> pixels its rects decode
+        self.areas: dict[int, int] = {}  # frame record offset -> replay cost in pixels
 
     @property
     def ready(self) -> bool:
@@ -99,6 +101,7 @@ class TileTracker:
             if rect.encoding is Encoding.COPY and len(rect.data) == 4:
                 sx, sy = struct.unpack(">HH", rect.data)
                 self._pin_source(offset, (sx, sy, rect.w, rect.h))
+                area += rect.w * rect.h // COPY_COST_DIVISOR
             else:
                 area += rect.w * rect.h
             self._cover(offset, rect.x, rect.y, rect.w, rect.h)
@@ -183,17 +186,18 @@ class TileTracker:
         if self.overflow_at <= as_of:
             self.overflow_at = -1
 
-    def replay_cost(self) -> float:
-        """Pixels a player decodes from frame records to rebuild the screen, in screens.
+    def replay_cost(self) -> tuple[float, int]:
+        """What a player decodes to rebuild the screen from a virtual keyframe now:
+        (frame-record pixels in screens, number of records).
 
-        Big rectangles that still own a few cells are decoded whole; when this grows past
-        a screen or so, a composite keyframe makes seeking cheap again.
+        Big rectangles that still own a few cells are decoded whole, and every record costs
+        a parse; when either grows, a composite keyframe makes seeking cheap again.
         """
         if not self.ready:
-            return 0.0
+            return 0.0, 0
         owners = set(np.unique(self.owners[self.owners >= 0]).tolist()) | set(self.pinned)
         pixels = sum(self.areas.get(o, 0) for o in owners)
-        return pixels / (self.width * self.height)
+        return pixels / (self.width * self.height), len(owners)
 
     def snapshot(self) -> bytes:
         """The virtual keyframe payload for the current state."""

@@ -55,6 +55,8 @@ class WriterSettings:
     #: Ask for a composite keyframe when rebuilding the screen from the virtual keyframe
     #: would decode more than this many screens' worth of frame-record pixels.
     composite_cost_screens: float = 0.4
+    #: ... or more than this many records.
+    composite_cost_records: int = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +143,7 @@ class RecordingWriter:
         self._last_vkey_size = 0
         self._dirty_since_vkey = False
         self._want_composite = False
+        self._big_paint = 2**62
         self._last_composite_t = -self.settings.composite_min_interval_ms
         self._flushed = 0
         self._closed = False
@@ -177,6 +180,7 @@ class RecordingWriter:
             offset = self._chain.add(RecordType.LAYOUT, t_ms,
                                      json_payload({"width": width, "height": height, **extra}))
             self._tiles.layout(offset, width, height)
+            self._big_paint = int(width * height * self.settings.composite_cost_screens)
             self._dirty_since_vkey = True
             return offset
 
@@ -195,6 +199,8 @@ class RecordingWriter:
             self._check_open()
             offset = self._chain.add(RecordType.FRAME, t_ms, payload)
             self._tiles.paint(offset, rects)
+            if self._tiles.areas.get(offset, 0) >= self._big_paint:
+                self._want_composite = True  # e.g. the first full frame, a window switch
             self._dirty_since_vkey = True
             self._maybe_vkey()
             return offset
@@ -210,7 +216,9 @@ class RecordingWriter:
         self._anchors.append(IndexEntry(chain.last_t, AnchorKind.VKEY, offset, offset, chain.head))
         self._last_vkey_t, self._last_vkey_size = chain.last_t, chain.size
         self._dirty_since_vkey = False
-        self._want_composite = self._tiles.replay_cost() > s.composite_cost_screens
+        screens, records = self._tiles.replay_cost()
+        self._want_composite = screens > s.composite_cost_screens \
+            or records > s.composite_cost_records
 
     def _check_open(self) -> None:
         if self._closed:
