@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QStackedWidget,
     QTabWidget,
     QVBoxLayout,
@@ -28,6 +27,7 @@ from ui.agent_state import AgentStateWidget
 from ui.console import Console
 from ui.look import icon, styled
 from ui.profile_view import ProfileView
+from ui.replay_window import RecordingsPage, ReplayWindow
 from ui.ring_panel import RingPanel
 from ui.ringer import Ringer
 from ui.session_view import SessionView
@@ -159,6 +159,9 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(contact_page, icon("accept"), self.tr("Contacts"))
         self.tabs.addTab(tickets_page, icon("ticket"), self.tr("Tickets"))
+        self.recordings = RecordingsPage(console, self.on_recording_requested)
+        self.tabs.addTab(self.recordings, icon("recording"), self.tr("Recordings"))
+        self.replay_windows: list[ReplayWindow] = []
         self.setCentralWidget(self.tabs)
 
         self.state_widget = AgentStateWidget()
@@ -360,19 +363,24 @@ class MainWindow(QMainWindow):
         self.session_view.set_monitors(list(names), chosen)
 
     def on_consent_changed(self, level: str) -> None:
-        previous = self.session_view.control_button.isEnabled()
-        self.session_view.set_consent(level)
-        if level == "view" and previous:
-            self.session_view.banner.show_message(
+        view = self.session_view
+        previous = view.consent_level
+        if level == "none" and previous in ("waiting", "none"):
+            # The relay reports "none" until the customer answers: still waiting.
+            view.set_consent("waiting")
+            return
+        view.set_consent(level)
+        if level == "view" and previous == "control":
+            view.banner.show_message(
                 self.tr("The customer switched to view only: you can watch but not control."))
-        elif level == "none":
-            self.session_view.banner.show_message(
-                self.tr("The customer withdrew consent: the screen is hidden."), "error")
-        elif level == "control":
-            self.session_view.banner.hide()
         elif level == "view":
-            self.session_view.banner.show_message(
+            view.banner.show_message(
                 self.tr("View only: the customer did not allow control."), "info")
+        elif level == "none":
+            view.banner.show_message(
+                self.tr("The customer withdrew consent: the screen is hidden."), "error")
+        else:
+            view.banner.hide()
 
     def on_chat_received(self, sender: str, text: str) -> None:
         self.session_view.chat.add_line(sender or self.tr("Customer"), text, mine=False)
@@ -411,8 +419,12 @@ class MainWindow(QMainWindow):
     # --- tickets ----------------------------------------------------------------------------
 
     def on_tab_changed(self, index: int) -> None:
+        if self.console.login is None:
+            return
         if index == 1:
             self.tickets.refresh()
+        elif index == 2:
+            self.recordings.refresh()
 
     def on_tickets_query(self, filters: m.TicketFilters) -> None:
         self.console.query_tickets(filters, self.tickets.show_results)
@@ -424,14 +436,11 @@ class MainWindow(QMainWindow):
         self.console.open_recording(recording_id, self.on_recording_opened)
 
     def on_recording_opened(self, opened: m.RecordingOpened) -> None:
-        try:
-            from ui.replay import open_player  # REC's replay window, when present
-        except ImportError:
-            QMessageBox.information(self, self.tr("Recording"),
-                                    self.tr("Recording {0} is at {1}.").format(
-                                        opened.recording.recording_id, opened.path or "the hub"))
-            return
-        open_player(self, self.console, opened)
+        window = ReplayWindow(self.console, opened, self)
+        self.replay_windows.append(window)
+        window.destroyed.connect(lambda _=None, w=window: self.replay_windows.remove(w)
+                                 if w in self.replay_windows else None)
+        window.show()
 
     # --- geometry ---------------------------------------------------------------------------
 

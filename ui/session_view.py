@@ -105,6 +105,7 @@ class SessionView(QWidget):
         self.end_button.setIcon(icon("end", "#b91c1c"))
         self.wrap_up_button = _tool("wrapup", self.tr("Wrap-up"))
         self.banner = Banner()
+        self.consent_level = "waiting"
         self.chat = ChatPanel()
         self.chat.setMinimumWidth(260)
 
@@ -172,6 +173,7 @@ class SessionView(QWidget):
                  "none": (self.tr("No consent"), "bad"),
                  "view": (self.tr("View only"), "info"),
                  "control": (self.tr("View and control"), "good")}
+        self.consent_level = level
         text, tone = texts.get(level, (level, "info"))
         self.consent.setText(text)
         set_prop(self.consent, "tone", tone)

@@ -116,3 +116,17 @@ def pointer_position(env: dict[str, str]) -> tuple[int, int]:
                          capture_output=True, text=True, check=True).stdout
     values = dict(line.split("=", 1) for line in out.split() if "=" in line)
     return int(values["X"]), int(values["Y"])
+
+
+def describe_difference(image: QImage, display: str) -> str:
+    """Where the viewer's image and the X screen differ (for a failing comparison)."""
+    a = image_array(image)[:, :, :3].astype(int)
+    b = xvfb_screen(display)[:, :, :3].astype(int)
+    if a.shape != b.shape:
+        return f"viewer image {a.shape[1]}x{a.shape[0]}, screen {b.shape[1]}x{b.shape[0]}"
+    diff = np.abs(a - b).sum(axis=2)
+    ys, xs = np.nonzero(diff)
+    if not len(ys):
+        return "no difference at the end"
+    return (f"{len(ys)} pixels differ in x {xs.min()}..{xs.max()}, y {ys.min()}..{ys.max()}, "
+            f"largest channel-sum difference {diff.max()}")

@@ -21,6 +21,7 @@ from PySide6.QtCore import Qt
 from app.api import messages as m
 from tests.ui.support import (
     AssistTerminal,
+    describe_difference,
     image_array,
     pointer_position,
     standalone_relay,
@@ -116,7 +117,10 @@ def test_live_screen_control_chat_and_end(qtbot, xvfb, desktop, window: MainWind
             return np.array_equal(image_array(screen.image())[:, :, :3],
                                   xvfb_screen(xvfb.display)[:, :, :3])
 
-        qtbot.waitUntil(same_as_xvfb, timeout=20000)
+        try:
+            qtbot.waitUntil(same_as_xvfb, timeout=30000)
+        except qtbot.TimeoutError:
+            pytest.fail(describe_difference(screen.image(), xvfb.display))
 
         # A click in the viewer moves the pointer on the Xvfb display.
         view.control_button.setChecked(True)

@@ -16,11 +16,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
 
 from app import config as app_config
 from app.api import messages as m
-from tests.ui.support import AssistTerminal, image_array, pointer_position, xvfb_screen
+from tests.ui.support import (
+    AssistTerminal,
+    describe_difference,
+    image_array,
+    pointer_position,
+    xvfb_screen,
+)
 from ui.console import Console
 from ui.main import AssistProcess, write_demo_vendor_config
 from ui.main_window import MainWindow
@@ -127,7 +133,10 @@ def test_whole_loop(qtbot, xvfb, desktop, window: MainWindow, start_assist) -> N
         return np.array_equal(image_array(screen.image())[:, :, :3],
                               xvfb_screen(xvfb.display)[:, :, :3])
 
-    qtbot.waitUntil(same_as_xvfb, timeout=20000)
+    try:
+        qtbot.waitUntil(same_as_xvfb, timeout=30000)
+    except qtbot.TimeoutError:
+        pytest.fail(describe_difference(screen.image(), xvfb.display))
 
     # A click in the viewer moves the pointer on the Xvfb display.
     view.control_button.setChecked(True)
@@ -166,6 +175,22 @@ def test_whole_loop(qtbot, xvfb, desktop, window: MainWindow, start_assist) -> N
     assert detail.ticket.number == done.number
     assert detail.ticket.classification == "bug"
     assert len(detail.sessions) == 1, f"session {session_id} not linked: {detail.sessions}"
+
+    # The tickets view finds it among mine, shows its detail, and replays its recording.
+    tickets = window.tickets
+    window.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: done.ticket_id in tickets.ticket_ids(), timeout=10000)
+    row = tickets.ticket_ids().index(done.ticket_id)
+    tickets.table.selectRow(row)
+    qtbot.waitUntil(lambda: done.number in tickets.detail.toPlainText(), timeout=10000)
+    assert detail.recordings, "the session's recording is not linked to the ticket"
+    with qtbot.waitSignal(tickets.recording_requested, timeout=1000):
+        tickets.on_link(QUrl(f"recording:{detail.recordings[0].recording_id}"))
+    qtbot.waitUntil(lambda: bool(window.replay_windows), timeout=10000)
+    replay = window.replay_windows[0]
+    qtbot.waitUntil(lambda: replay.duration_ms is not None, timeout=20000)
+    assert replay.duration_ms > 0
+    replay.close()
 
 
 def test_decline_sends_the_contact_back(qtbot, window: MainWindow, start_assist) -> None:
