@@ -115,3 +115,18 @@ class Factory:
         self._n += 1
         return self._add(Ticket(number=f"T-TEST-{self._n}", customer_id=customer_id,
                                 contact_person_id=person_id, title=title))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend_session_factory(request: pytest.FixtureRequest,
+                            session_factory: sessionmaker[Session]) -> Iterator[sessionmaker[Session]]:
+    """The SQLite file, or a fresh migrated database on the test PostgreSQL server."""
+    if request.param == "sqlite":
+        yield session_factory
+        return
+    eng = make_engine(fresh_postgres_url(request.getfixturevalue("postgres_url")))
+    try:
+        upgrade(eng)
+        yield make_session_factory(eng)
+    finally:
+        eng.dispose()

@@ -113,7 +113,8 @@ def test_agent_disconnect_mid_ring_keeps_contact(session_factory: sessionmaker[S
     assert again.contact_id == cid and again.agent_id == a2
 
 
-def test_hub_restart_recovers_queues(session_factory: sessionmaker[Session]) -> None:
+def test_hub_restart_recovers_queues(backend_session_factory: sessionmaker[Session]) -> None:
+    session_factory = backend_session_factory
     f, d, clock, queue_id, (a1, a2) = setup(session_factory)
     d.agent_state_changed(a1, AgentStatus.READY)
     handled = f.contact(f.customer(), queue_id)
