@@ -66,6 +66,7 @@ class Recorder:
             m.Rating: self._rating,
             m.Bye: self._bye,
             m.PeerStatus: self._peer_status,
+            m.HelpRequest: self._help_request,
         }
 
     @classmethod
@@ -157,6 +158,10 @@ class Recorder:
         state = "connected" if msg.connected else "disconnected"
         self._event(t, "peer_status", f"{msg.role} {state}", role=str(msg.role),
                     connected=msg.connected)
+
+    def _help_request(self, t: int, origin: Any, msg: m.HelpRequest, raw: bytes) -> None:
+        self._event(t, "help_requested", f"Customer asked for help: {msg.problem}"[:300],
+                    problem=msg.problem)
 
     def _event(self, t: int, kind: str, text: str, **details: Any) -> None:
         self.writer.append_json(RecordType.EVENT, t, {"kind": kind, "text": text, **details})
