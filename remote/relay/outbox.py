@@ -44,22 +44,25 @@ def _copy_source_overlaps(copy: EncodedRect, r: EncodedRect) -> bool:
 def merge_frames(old: m.FrameUpdate, new: m.FrameUpdate) -> m.FrameUpdate:
     """One FrameUpdate that paints what ``old`` then ``new`` paint, with ``new``'s seq.
 
-    Rects of ``old`` entirely covered by a later non-COPY rect of ``new`` are dropped, unless
-    a COPY in ``new`` before that rect reads from them. Pixels are never decoded.
+    A rect of ``old`` is dropped when a later non-COPY rect of ``new`` covers it entirely and
+    no COPY in between (later in ``old``, or in ``new`` before the covering rect) reads from
+    it. Pixels are never decoded.
     """
     if new.full:
         return new
     kept = []
-    for r in old.rects:
+    old_copies = [(i, c) for i, c in enumerate(old.rects) if c.encoding is Encoding.COPY]
+    for i, r in enumerate(old.rects):
         covered = False
-        for later in new.rects:
-            if later.encoding is Encoding.COPY:
-                if _copy_source_overlaps(later, r):
-                    break  # a COPY reads r's pixels before anything covers them
-                continue
-            if _contains(later, r):
-                covered = True
-                break
+        if not any(j > i and _copy_source_overlaps(c, r) for j, c in old_copies):
+            for later in new.rects:
+                if later.encoding is Encoding.COPY:
+                    if _copy_source_overlaps(later, r):
+                        break  # a COPY reads r's pixels before anything covers them
+                    continue
+                if _contains(later, r):
+                    covered = True
+                    break
         if not covered:
             kept.append(r)
     return m.FrameUpdate(new.seq, tuple(kept) + new.rects, full=old.full)

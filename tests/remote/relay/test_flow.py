@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 import os
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from websockets.asyncio.client import connect as ws_connect
 
+from remote.codec.decoder import Framebuffer
 from remote.protocol import messages as m
 from remote.protocol.codec import decode, encode
 from remote.protocol.encodings import EncodedRect, Encoding
@@ -257,3 +261,38 @@ def test_fire_and_forget_tasks_do_not_leak() -> None:
         assert not [t for t in leftover if "outbox" in t.get_name()]
 
     run(scenario())
+
+
+def _rects(draw_rects: list[tuple[int, int, int, int, int, int, int, bool]]) -> tuple:
+    out = []
+    for x, y, w, h, sx, sy, colour, is_copy in draw_rects:
+        w, h = min(w, 64 - x), min(h, 48 - y)
+        if is_copy:
+            sx, sy = min(sx, 64 - w), min(sy, 48 - h)
+            out.append(copy(x, y, w, h, sx, sy))
+        else:
+            out.append(EncodedRect(x, y, w, h, Encoding.SOLID, bytes((colour, 255 - colour, 7))))
+    return tuple(out)
+
+
+RECTS = st.lists(st.tuples(st.integers(0, 63), st.integers(0, 47), st.integers(1, 40),
+                           st.integers(1, 40), st.integers(0, 63), st.integers(0, 47),
+                           st.integers(0, 255), st.booleans()), max_size=6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(RECTS, RECTS, RECTS)
+def test_merged_frames_paint_exactly_what_the_originals_paint(base: list, first: list,
+                                                              second: list) -> None:
+    """Whatever the rects (COPYs included), a merged frame gives the viewer the same pixels."""
+    old = m.FrameUpdate(1, _rects(first))
+    new = m.FrameUpdate(2, _rects(second))
+    start = Framebuffer(64, 48)
+    start.apply(_rects(base))
+    one_by_one, merged = Framebuffer(64, 48), Framebuffer(64, 48)
+    one_by_one.pixels[:] = start.pixels
+    merged.pixels[:] = start.pixels
+    one_by_one.apply(old.rects)
+    one_by_one.apply(new.rects)
+    merged.apply(merge_frames(old, new).rects)
+    assert np.array_equal(one_by_one.pixels, merged.pixels)
