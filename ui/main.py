@@ -12,6 +12,7 @@ import argparse
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -139,6 +140,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         except Exception as exc:
             print(f"tandem-console: cannot start the embedded hub: {exc}", file=sys.stderr)
             return 1
+
+    # Ctrl+C / SIGTERM quit through Qt so that the finally below stops the assist and the
+    # hub; a timer lets the interpreter run Python signal handlers while Qt's loop waits.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: app.quit())
+    wake = QTimer()
+    wake.start(300)
+    wake.timeout.connect(lambda: None)
 
     worker = Worker().start()
     console = Console(hub_url, worker)
