@@ -29,6 +29,8 @@ class ThrottlePolicy:
     window_s: float = 900.0
     #: A peer may try more logins than one account (a team behind one NAT address).
     peer_factor: int = 3
+    #: Failures forgiven before any slowing (a customer mistyping a session code).
+    free_failures: int = 0
 
 
 class LoginThrottle:
@@ -72,7 +74,7 @@ class LoginThrottle:
             record = table[key] = _Record(first_failure=now)
         record.failures += 1
         # A peer gets `factor` times the allowance of one login before slowing down as much.
-        steps = record.failures // factor
+        steps = max(0, record.failures - p.free_failures) // factor
         if record.failures >= p.lockout_after * factor:
             delay = p.lockout_s
         elif steps == 0:

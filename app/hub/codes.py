@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from collections.abc import Callable
@@ -10,8 +11,9 @@ from dataclasses import dataclass
 from app.auth.throttle import LoginThrottle, ThrottlePolicy
 
 CODE_DIGITS = 6
-CODE_THROTTLE = ThrottlePolicy(base_delay_s=0.5, max_delay_s=30.0, lockout_after=8,
-                               lockout_s=300.0, window_s=300.0, peer_factor=1)
+CODE_THROTTLE = ThrottlePolicy(base_delay_s=1.0, max_delay_s=30.0, lockout_after=10,
+                               lockout_s=300.0, window_s=300.0, peer_factor=1,
+                               free_failures=3)
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class SessionCodes:
         """Consume ``code``; ``CodeRefused`` for wrong, expired, used or too many tries."""
         wait = self._throttle.retry_after(peer, None) if peer else 0.0
         if wait > 0:
-            raise CodeRefused(f"Too many wrong codes; try again in {wait:.0f} s.", wait)
+            raise CodeRefused(f"Too many wrong codes; try again in {math.ceil(wait)} s.", wait)
         self._purge()
         issued = self._codes.pop(code.strip(), None)
         if issued is None:

@@ -21,7 +21,8 @@ from tests.app.hub.support import PASSWORD
 
 
 def hub_config(data_dir: Path, **overrides: object) -> Config:
-    return defaults(data_dir=data_dir, port=0, max_message_bytes=256 * 1024, **overrides)
+    settings: dict[str, object] = {"port": 0, "max_message_bytes": 256 * 1024, **overrides}
+    return defaults(data_dir=data_dir, **settings)
 
 
 @pytest.fixture(scope="session")

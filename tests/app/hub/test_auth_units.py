@@ -78,3 +78,26 @@ def test_roles_table() -> None:
     assert not allowed(Role.AGENT, Permission.REPLAY_ALL)
     assert allowed(Role.QA, Permission.REVIEW) and not allowed(Role.QA, Permission.TAKE_CONTACTS)
     assert all(allowed(Role.ADMIN, p) for p in Permission)
+
+
+def test_session_codes_are_single_use_expire_and_slow_guessing() -> None:
+    from app.hub.codes import CodeRefused, SessionCodes
+
+    clock = Clock()
+    codes = SessionCodes(ttl_s=60, clock=clock)
+    issued = codes.issue(agent_id=1, agent_name="Alice")
+    assert codes.redeem(issued.code, "10.0.0.1").agent_id == 1
+    with pytest.raises(CodeRefused):
+        codes.redeem(issued.code, "10.0.0.1")  # single use
+    late = codes.issue(agent_id=2, agent_name="Bob")
+    clock.now += 61
+    with pytest.raises(CodeRefused):
+        codes.redeem(late.code, "10.0.0.1")  # expired
+    fresh = codes.issue(agent_id=2, agent_name="Bob")
+    for _ in range(4):
+        with pytest.raises(CodeRefused):
+            codes.redeem("999999" if fresh.code != "999999" else "888888", "10.0.0.66")
+    with pytest.raises(CodeRefused) as slowed:
+        codes.redeem(fresh.code, "10.0.0.66")  # even the right code waits now
+    assert slowed.value.retry_after_s > 0 and "try again in" in slowed.value.text
+    assert codes.redeem(fresh.code, "10.0.0.2").agent_id == 2  # other customers unaffected
