@@ -8,12 +8,14 @@ idempotent; the Message-ID is fixed at enqueue time so every retry sends the sam
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.agents.models import Agent
 from app.customers.models import ContactPerson, Customer
+from app.db.base import utcnow
 from app.notify.models import OutboxChannel, OutboxMessage, OutboxStatus
 from app.notify.templates import NotificationKind, render
 from app.tickets.models import Ticket
@@ -49,8 +51,13 @@ def message_id(ticket: Ticket, kind: NotificationKind, event_key: str, channel: 
 
 
 def enqueue(s: Session, ticket: Ticket, kind: NotificationKind, event_key: str,
-            domain: str = DEFAULT_DOMAIN, **values: object) -> list[OutboxMessage]:
-    """Queue the notification for ``ticket``; calling again with the same key adds nothing."""
+            domain: str = DEFAULT_DOMAIN, now: datetime | None = None,
+            **values: object) -> list[OutboxMessage]:
+    """Queue the notification for ``ticket``; calling again with the same key adds nothing.
+
+    ``now`` (default: the wall clock) is when it becomes due and its Date header.
+    """
+    now = now or utcnow()
     who = recipient_for(s, ticket)
     agent = s.get(Agent, ticket.assignee_id) if ticket.assignee_id else None
     fields: dict[str, object] = {
@@ -69,7 +76,7 @@ def enqueue(s: Session, ticket: Ticket, kind: NotificationKind, event_key: str,
             dedupe_key=key, message_id=message_id(ticket, kind, event_key, channel, domain),
             channel=channel, kind=kind.value, customer_id=ticket.customer_id,
             ticket_id=ticket.id, recipient=address, subject=text.subject, body=text.body,
-            status=OutboxStatus.PENDING)
+            status=OutboxStatus.PENDING, created_at=now, next_attempt_at=now)
         s.add(row)
         out.append(row)
     s.flush()

@@ -330,7 +330,7 @@ class TicketService:
     def _notify(self, s: Session, ticket: Ticket, kind: NotificationKind, event: TicketEvent,
                 **values: object) -> None:
         policy, _ = self.sla.terms(s, ticket.customer_id)
-        enqueue(s, ticket, kind, f"e{event.id}", self._domain,
+        enqueue(s, ticket, kind, f"e{event.id}", self._domain, now=event.created_at,
                 reopen_days=policy.reopen_window.days, **values)
 
     def _create(self, s: Session, now: datetime, customer_id: int, title: str,
@@ -341,7 +341,7 @@ class TicketService:
             raise TicketError(f"customer {customer_id} does not exist")
         if not title.strip():
             raise TicketError("a ticket needs a title")
-        ticket = Ticket(number=f"tmp-{uuid.uuid4().hex}", customer_id=customer_id,
+        ticket = Ticket(number=f"tmp-{uuid.uuid4().hex[:24]}", customer_id=customer_id,
                         contact_person_id=contact_person_id, title=title[:255],
                         description=description, priority=TicketPriority(priority),
                         product_id=product_id, module_id=module_id,

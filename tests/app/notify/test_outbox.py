@@ -236,3 +236,30 @@ def test_enqueue_is_idempotent_and_assist_inbox(session_factory: sessionmaker[Se
     assert inbox.mark_delivered([notice.message_id]) == 1
     assert inbox.pending_for_customer(customer) == []
     assert inbox.mark_delivered([notice.message_id]) == 0
+
+
+def test_ticket_changes_reach_the_customer_by_mail(session_factory: sessionmaker[Session],
+                                                   smtp_server: SmtpServer) -> None:
+    """End to end: ticket service writes the outbox, the SMTP worker delivers it."""
+    from app.tickets.service import TicketService
+
+    clock = Clock()
+    f = Factory(session_factory)
+    customer = f.customer("vip")
+    person = f.person(customer, email="ops@example.cn")
+    agent = f.agent()
+    tickets = TicketService(session_factory, clock=clock, mail_domain="support.example")
+    tid = tickets.open_ticket(customer, "Backup job fails", contact_person_id=person)
+    tickets.assign(tid, agent)
+    tickets.wait_for_customer(tid, agent, note="Which version?")
+    tickets.customer_replied(tid, "4.2")
+    tickets.solve(tid, agent, "Patch 4.2.1")
+    report = outbox(session_factory, smtp_server, clock).deliver_due()
+    assert report.sent == 3
+    subjects = [message_from_bytes(m)["Subject"] for m in smtp_server.mailbox.messages]
+    assert [s.split("] ")[1] for s in subjects] == [
+        "Your request is being handled", "We need your reply", "Your request is solved"]
+    assert all(mid.endswith("@support.example>") for mid in smtp_server.mailbox.message_ids())
+    # Tandem Assist gets the same three plus the rating invitation
+    kinds = [n.kind for n in AssistInbox(session_factory).pending_for_customer(customer)]
+    assert kinds == ["assigned", "waiting_customer", "solved", "rating_request"]

@@ -45,6 +45,11 @@ def svc(session_factory: sessionmaker[Session], clock: Clock) -> TicketService:
     return TicketService(session_factory, clock=clock)
 
 
+@pytest.fixture
+def any_svc(backend_session_factory: sessionmaker[Session], clock: Clock) -> TicketService:
+    return TicketService(backend_session_factory, clock=clock)
+
+
 def ticket(sf: sessionmaker[Session], ticket_id: int) -> Ticket:
     with sf() as s:
         return s.get(Ticket, ticket_id)  # type: ignore[return-value]
@@ -161,8 +166,9 @@ def test_bad_rating_and_bad_transitions(session_factory: sessionmaker[Session],
         svc.assign(123456, 1)
 
 
-def test_reopen_window_then_follow_up_ticket(session_factory: sessionmaker[Session],
-                                             svc: TicketService, clock: Clock) -> None:
+def test_reopen_window_then_follow_up_ticket(backend_session_factory: sessionmaker[Session],
+                                             any_svc: TicketService, clock: Clock) -> None:
+    session_factory, svc = backend_session_factory, any_svc
     f = Factory(session_factory)
     customer = f.customer("basic")  # basic reopen window: 7 days
     agent = f.agent()
@@ -221,9 +227,10 @@ def test_escalation_rules_and_product_l3_queue(session_factory: sessionmaker[Ses
     assert "escalated" in notices(session_factory, normal, OutboxChannel.ASSIST)
 
 
-def test_search_filters(session_factory: sessionmaker[Session], svc: TicketService,
+def test_search_filters(backend_session_factory: sessionmaker[Session], any_svc: TicketService,
                         clock: Clock) -> None:
-    f = Factory(session_factory)
+    svc = any_svc
+    f = Factory(backend_session_factory)
     customer = f.customer()
     me, other = f.agent(), f.agent()
     a = svc.open_ticket(customer, "Invoice 100% wrong", "VAT_rate missing")
