@@ -51,12 +51,12 @@ class WriterSettings:
     flush_interval_s: float = 1.0
     vkey_interval_ms: int = 5_000
     vkey_bytes: int = 1_000_000
-    composite_min_interval_ms: int = 30_000
+    composite_min_interval_ms: int = 20_000
     #: Ask for a composite keyframe when rebuilding the screen from the virtual keyframe
     #: would decode more than this many screens' worth of frame-record pixels.
-    composite_cost_screens: float = 0.4
+    composite_cost_screens: float = 0.25
     #: ... or more than this many records.
-    composite_cost_records: int = 120
+    composite_cost_records: int = 60
 
 
 @dataclass(frozen=True, slots=True)
