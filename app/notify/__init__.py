@@ -1,0 +1,1 @@
+"""Customer notifications: the outbox, the Tandem Assist channel and SMTP delivery."""

@@ -1,0 +1,1 @@
+"""Routing (ACD): queues, strategies, tier priority with aging, offers, explainable decisions."""

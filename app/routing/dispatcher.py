@@ -364,6 +364,10 @@ class Dispatcher:
     def queue_position(self, contact_id: int) -> tuple[int, int]:
         return self.engine.queue_position(contact_id, _ts(self._clock()))
 
+    def queue_positions(self) -> dict[int, tuple[int, int]]:
+        """(position, eta_s) of every waiting or ringing contact, computed in one pass."""
+        return self.engine.queue_positions(_ts(self._clock()))
+
     def explain(self, contact_id: int) -> list[dict[str, Any]]:
         """Every routing decision about a contact, oldest first (for "why did it wait?")."""
         with self._sf() as s:

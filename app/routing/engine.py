@@ -307,6 +307,28 @@ class RoutingEngine:
         aht = self._aht.get(q.name, q.default_handle_s)
         return position, int(round(position * aht / max(1, staffed)))
 
+    def queue_positions(self, now: float) -> dict[int, tuple[int, int]]:
+        """``queue_position`` for every waiting contact in one pass (for periodic updates)."""
+        out: dict[int, tuple[int, int]] = {}
+        places: Counter[str] = Counter()
+        for cid in self._ordered(now):
+            queue = self.contacts[cid].queue
+            places[queue] += 1
+            out[cid] = (places[queue], 0)
+        staffed: Counter[str] = Counter()
+        for agent in self.agents.values():
+            if agent.presence in ROUTABLE:
+                for q in self.queues.values():
+                    if (agent.queues is None or q.name in agent.queues) and agent.level >= q.min_level:
+                        staffed[q.name] += 1
+        for cid, (position, _) in out.items():
+            q = self.queues[self.contacts[cid].queue]
+            aht = self._aht.get(q.name, q.default_handle_s)
+            out[cid] = (position, int(round(position * aht / max(1, staffed[q.name]))))
+        for offer in self.offers.values():
+            out[offer.contact_id] = (1, 0)
+        return out
+
     def waiting(self) -> list[int]:
         """Contacts waiting (not ringing, not answered) in priority order at the last event."""
         return [cid for _, _, cid in self._by_key]

@@ -1,0 +1,1 @@
+"""SLA: service calendars, tier policies, due times, pauses, breaches and warnings."""

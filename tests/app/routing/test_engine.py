@@ -312,3 +312,15 @@ def test_skills_widen_while_waiting() -> None:
     [offer] = offers(eng.tick(240.0))  # aged: anyone (agent 1 is still cooling down)
     assert offer.agent_id == 2
     assert eng.drain_decisions()[-1].trigger == "skills_widened"
+
+
+def test_queue_positions_match_single_lookups() -> None:
+    eng = RoutingEngine([QueueConfig("a"), QueueConfig("b")])
+    eng.set_agent(AgentState(1, Presence.NOT_READY))
+    tiers = ["basic", "svip", "vip", "basic", "svip", "vip"]
+    for cid, tier in enumerate(tiers, start=1):
+        eng.contact_arrived(contact(cid, tier, queue="a" if cid % 2 else "b"), float(cid))
+    now = 100.0
+    together = eng.queue_positions(now)
+    assert together == {cid: eng.queue_position(cid, now) for cid in range(1, 7)}
+    assert sorted(p for cid, (p, _) in together.items() if cid % 2) == [1, 2, 3]
