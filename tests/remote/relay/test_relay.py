@@ -335,3 +335,12 @@ def test_hub_may_not_send_assist_messages_to_the_assist() -> None:
             assert await receive_until(assist, m.QueueStatus) == m.QueueStatus(0, 0)
 
     run(scenario())
+
+
+def test_standalone_parts_satisfy_the_interfaces() -> None:
+    assert isinstance(StandaloneBroker(), ev.SessionBroker)
+    assert isinstance(ListRecorder(), ev.SessionRecorder)
+    with pytest.raises(ValueError):
+        StandaloneBroker(code_digits=5)
+    codes = {StandaloneBroker(code_digits=6).issue_code() for _ in range(50)}
+    assert all(len(c) == 6 and c.isdigit() for c in codes) and len(codes) > 40
