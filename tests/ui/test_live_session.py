@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 
 from app.api import messages as m
 from tests.ui.support import (
@@ -136,6 +137,11 @@ def test_live_screen_control_chat_and_end(qtbot, xvfb, desktop, window: MainWind
         with qtbot.waitSignal(window.console.session.chat_received, timeout=10000):
             assist.type("c 你好, it crashes on export")
         assert view.chat.lines()[-1][1:] == ("你好, it crashes on export", False)
+
+        # Clipboard from the agent to the customer (only under control).
+        QGuiApplication.clipboard().setText("C:\\ERP\\fonts")
+        qtbot.mouseClick(view.clipboard_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: assist.saw("clipboard text (12 characters)"), timeout=10000)
 
         # The customer drops to view only: control goes off, a banner says so.
         with qtbot.waitSignal(window.console.session.consent_changed, timeout=10000,

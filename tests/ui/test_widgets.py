@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
 
 from app.api import messages as m
 from ui.agent_state import AgentStateWidget
 from ui.chat_panel import ChatPanel
 from ui.ring_panel import RingPanel, format_duration
 from ui.signin_dialog import SignInDialog
+from ui.tickets_view import TicketsView
 from ui.wrapup_form import WrapUpForm
 
 
@@ -133,3 +134,32 @@ def test_chat_panel_sends_typed_text_and_escapes_html(qtbot) -> None:
     chat.add_line("Customer", "<script>x</script>", mine=False)
     assert "&lt;script&gt;" in chat.transcript.toHtml()
     assert chat.lines() == [("Customer", "<script>x</script>", False)]
+
+
+def test_tickets_view_lists_filters_and_links_recordings(qtbot) -> None:
+    view = TicketsView()
+    qtbot.addWidget(view)
+    now = datetime.now(UTC)
+    view.search.setText("export")
+    view.status.setCurrentIndex(view.status.findData("solved"))
+    with qtbot.waitSignal(view.query_requested, timeout=1000) as blocker:
+        view.scope.setCurrentIndex(1)
+    assert blocker.args[0] == m.TicketFilters(mine=False, status=("solved",), text="export")
+    summary = m.TicketSummary(ticket_id=4, number="T-4", title="Export crash", status="solved",
+                              priority="high", customer_name="华东精密", updated_at=now)
+    view.show_results(m.TicketsResult(tickets=(summary,), total=1))
+    assert view.ticket_ids() == [4] and view.count.text() == "1 tickets"
+    with qtbot.waitSignal(view.detail_requested, timeout=1000) as blocker:
+        view.table.selectRow(0)
+    assert blocker.args == [4]
+    recording = m.RecordingSummary(recording_id=9, started_at=now, duration_ms=65000,
+                                   agent="Li Na")
+    view.show_detail(m.TicketDetail(ticket=summary, resolution="Font installed",
+                                    recordings=(recording,),
+                                    events=(m.TicketEventItem(at=now, kind="created",
+                                                              who="Li Na"),)))
+    text = view.detail.toPlainText()
+    assert "T-4" in text and "Font installed" in text and "1:05" in text and "created" in text
+    with qtbot.waitSignal(view.recording_requested, timeout=1000) as blocker:
+        view.on_link(QUrl("recording:9"))
+    assert blocker.args == [9]
