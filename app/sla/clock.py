@@ -94,13 +94,19 @@ def _length(policy: TierPolicy, target: Target) -> dt.timedelta:
 
 def breached(state: SlaState, policy: TierPolicy, cal: ServiceCalendar,
              now: dt.datetime) -> dict[Target, bool]:
-    """Whether each target is (or was, when met late) breached."""
+    """Whether each target is (or was, when met late) breached.
+
+    A pause only ever starts after the first response (asking the customer *is* a response),
+    so pauses count against the resolution clock alone.
+    """
     out = {}
     for target in Target:
-        met = _met_at(state, target)
-        point = met or now
-        clock = replace(state, solved_at=point)
-        out[target] = working_elapsed(clock, point, cal) > _length(policy, target)
+        point = _met_at(state, target) or now
+        if target is Target.FIRST_RESPONSE:
+            elapsed = working_time_between(state.created_at, point, cal)
+        else:
+            elapsed = working_elapsed(replace(state, solved_at=point), point, cal)
+        out[target] = elapsed > _length(policy, target)
     return out
 
 

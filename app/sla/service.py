@@ -38,7 +38,8 @@ def refresh_due(s: Session, ticket: Ticket, store: SlaStore) -> None:
     """Recompute a ticket's due times from its customer's policy and calendar."""
     policy, cal = store.terms(s, ticket.customer_id)
     due = due_times(sla_state(ticket), policy, cal)
-    ticket.first_response_due_at = due.first_response_due_at
+    if ticket.first_responded_at is None:  # once answered, that promise is history
+        ticket.first_response_due_at = due.first_response_due_at
     ticket.resolution_due_at = due.resolution_due_at
 
 
