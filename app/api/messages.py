@@ -514,6 +514,18 @@ class TicketDetail(Message):
     recordings: tuple[RecordingSummary, ...] = ()
 
 
+@message("sla_alert", Kind.EVENT)
+class SlaAlert(Message):
+    """A ticket assigned to this agent is near (``fraction`` < 1) or past (1.0) its
+    ``target`` (first_response | resolution) due time."""
+
+    ticket_id: int
+    number: str
+    target: str
+    fraction: float
+    threshold_at: datetime
+
+
 # ---------------------------------------------------------------- recordings and QA
 
 

@@ -403,6 +403,9 @@ class Desk:
     def live(self, session_id: str) -> LiveSession | None:
         return self._live.get(session_id)
 
+    def live_sessions(self) -> list[LiveSession]:
+        return [s for s in self._live.values() if not s.ended]
+
     async def session_started(self, live: LiveSession) -> None:
         if live.agent_id is not None:
             return  # joined by code: already the agent's
@@ -479,8 +482,9 @@ class Desk:
             await self.session_ended(live, "agent_ended", "")
 
     async def rating_given(self, live: LiveSession, score: int, comment: str) -> None:
-        await asyncio.to_thread(self.services.rating, live.customer_id, live.db_session_id,
-                                live.agent_id, score, comment)
+        await asyncio.to_thread(self.services.rating, live.extra.get("rating_ticket"),
+                                live.customer_id, live.db_session_id, live.agent_id, score,
+                                comment)
 
     # ------------------------------------------------------------ wrap-up and tickets
 

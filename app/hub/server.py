@@ -41,6 +41,7 @@ from app.hub.desk import Desk
 from app.hub.presence import ConsoleRegistry
 from app.hub.recordings_api import RecordingsApi
 from app.hub.services import Services
+from app.hub.upkeep import Upkeep
 from app.recordings.service import RecordingService
 from app.routing.dispatcher import Dispatcher
 from remote.recording.verify import recover_recordings
@@ -84,6 +85,7 @@ class Hub:
         self._api: ConsoleApi | None = None
         self._server: Server | None = None
         self._ticker: asyncio.Task[None] | None = None
+        self._upkeep: asyncio.Task[None] | None = None
         self._consoles: set[asyncio.Task[Any]] = set()
         self._routes: dict[str, Any] = {}
 
@@ -133,17 +135,19 @@ class Hub:
         host = cfg.host if ":" not in cfg.host else f"[{cfg.host}]"
         self.url = f"{'wss' if ssl else 'ws'}://{host}:{port}"
         self._ticker = asyncio.create_task(self._tick_forever(), name="hub-ticker")
+        self._upkeep = asyncio.create_task(Upkeep(sf, desk).run(), name="hub-upkeep")
         log.info("hub serving at %s (console %s, assist %s, viewer %s)", self.url,
                  CONSOLE_PATH, ASSIST_PATH, VIEWER_PATH)
         return self.url
 
     async def stop(self) -> None:
         """Close consoles and sessions cleanly, stop listening, release the database."""
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
-            self._ticker = None
+        for task in (self._ticker, self._upkeep):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._ticker = self._upkeep = None
         self.registry.close_all(1001, "hub stopping")
         if self.relay is not None:
             await self.relay.close()

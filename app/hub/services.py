@@ -23,6 +23,7 @@ from app.screen_pop.profile import ContactIdentity
 from app.screen_pop.service import ScreenPopService
 from app.tickets.models import SatisfactionRating
 from app.tickets.service import TicketService
+from app.tickets.types import TicketError
 
 log = logging.getLogger(__name__)
 
@@ -67,12 +68,21 @@ class Services:
 
     # ------------------------------------------------------------ ratings
 
-    def rating(self, customer_id: int | None, db_session_id: int | None, agent_id: int | None,
-               score: int, comment: str) -> None:
-        """Store the customer's satisfaction rating of a session."""
+    def rating(self, ticket_id: int | None, customer_id: int | None,
+               db_session_id: int | None, agent_id: int | None, score: int,
+               comment: str) -> None:
+        """The customer's satisfaction rating: of the ticket they were invited to rate
+        (ROUTE's rules: once per ticket), else of the session itself."""
+        if ticket_id is not None:
+            try:
+                self.tickets_api.service.rate(ticket_id, score, comment, db_session_id)
+                return
+            except TicketError as exc:
+                log.info("rating for ticket %s not stored: %s", ticket_id, exc)
+                return
         if customer_id is None:
             log.info("rating %s from an unknown customer not stored", score)
             return
         with self._sf() as db, db.begin():
             db.add(SatisfactionRating(customer_id=customer_id, session_id=db_session_id,
-                                      agent_id=agent_id, score=score, comment=comment))
+                                      agent_id=agent_id, score=score, comment=comment[:2000]))

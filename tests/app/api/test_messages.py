@@ -57,6 +57,8 @@ def samples() -> list[m.Message]:
                        request_id=14),
         m.TicketsResult(tickets=(summary,), total=1, request_id=14),
         m.TicketDetailRequest(ticket_id=3, request_id=15),
+        m.SlaAlert(ticket_id=3, number="T-3", target="resolution", fraction=0.75,
+                   threshold_at=NOW),
         m.TicketDetail(ticket=summary, events=(m.TicketEventItem(at=NOW, kind="created",
                                                                  details={"by": "demo"}),),
                        sessions=(m.SessionItem(session_id=4, started_at=NOW),),

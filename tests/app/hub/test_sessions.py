@@ -179,3 +179,46 @@ async def _next(events: asyncio.Queue[object], cls: type) -> object:
         event = await events.get()
         if isinstance(event, cls):
             return event
+
+
+def test_solved_ticket_asks_the_customer_for_a_rating(hub_factory, db,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import app.hub.upkeep as upkeep
+    from app.tickets.models import SatisfactionRating
+
+    monkeypatch.setattr(upkeep, "NOTICES_EVERY_S", 0.1)
+    hub = hub_factory()
+
+    async def scenario() -> int:
+        alice = await Console.sign_in(hub.url, "alice")
+        await alice.ready()
+        assist, _ = await request_help(hub.url)
+        ring = await alice.next(api.Ring)
+        accepted = await alice.client.call(api.Accept(offer_id=ring.offer_id), api.Accepted)
+        await alice.client.call(api.EndSession(session_id=accepted.session_id), api.Ok)
+        done = await alice.client.call(api.WrapUp(
+            contact_id=accepted.contact_id, session_id=accepted.session_id,
+            fields=api.WrapUpFields(classification=api.Classification.HOW_TO, solved=True,
+                                    resolution="Explained the report filter")),
+            api.WrapUpDone)
+        # The customer's next assist gets the invitation and answers it.
+        again, _ = await request_help(hub.url, problem="")
+        request = await receive_until(again, pm.RatingRequest)
+        assert request.prompt
+        await again.send(pm.Rating(5, "quick and friendly"))
+        await again.close(pm.ByeReason.ENDED_BY_CUSTOMER)
+        for _ in range(250):
+            with db() as s:
+                if s.scalars(select(SatisfactionRating).where(
+                        SatisfactionRating.ticket_id == done.ticket_id)).first():
+                    break
+            await asyncio.sleep(0.02)
+        await assist.close()
+        await alice.close()
+        return done.ticket_id
+
+    ticket_id = run(scenario())
+    with db() as s:
+        rating = s.scalars(select(SatisfactionRating).where(
+            SatisfactionRating.ticket_id == ticket_id)).one()
+        assert rating.score == 5 and rating.comment == "quick and friendly"
