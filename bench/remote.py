@@ -354,8 +354,12 @@ class BenchViewer:
 
 
 class Bench:
-    def __init__(self, quick: bool) -> None:
+    def __init__(self, quick: bool, window: int = 4) -> None:
         self.quick = quick
+        self.window = window
+        # TANDEM_BENCH_ASSIST_LOG=DEBUG shows the assist's per-frame timings on stderr.
+        self.assist_log = None if os.environ.get("TANDEM_BENCH_ASSIST_LOG") else \
+            subprocess.DEVNULL
         self.phase_s = 4.0 if quick else 10.0
         self.procs = Procs()
         self.results: dict[str, Any] = {}
@@ -372,8 +376,9 @@ class Bench:
         assist = self.procs.start(
             [sys.executable, "-m", "remote.assist.main", "--hub", f"ws://127.0.0.1:{hub_port}",
              "--terminal", "--request-help", "--auto-consent", "control", "--problem", "bench",
-             "--log-level", "WARNING"],
-            self.env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+             "--log-level", os.environ.get("TANDEM_BENCH_ASSIST_LOG", "WARNING"),
+             "--window", str(self.window)],
+            self.env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.assist_log,
             text=True)
         await asyncio.to_thread(wait_line, assist, "Tandem Assist ready")
         ready_ms = (time.monotonic() - t0) * 1000
@@ -485,10 +490,16 @@ class Bench:
         await asyncio.to_thread(wait_line, video, "ready", 120)
         await asyncio.sleep(1.0)
         viewer.reset_meter()
+        others = {"relay": self.relay.pid, "xvfb": self.xvfb.process.pid, "video_source": video.pid,
+                  "viewer": os.getpid()}
+        before = {name: cpu_seconds(p) for name, p in others.items()}
         c0, t0 = cpu_seconds(pid), time.monotonic()
         await asyncio.sleep(self.phase_s)
-        r["assist_busy_cpu_pct"] = round((cpu_seconds(pid) - c0) / (time.monotonic() - t0)
-                                         * 100, 1)
+        elapsed = time.monotonic() - t0
+        r["assist_busy_cpu_pct"] = round((cpu_seconds(pid) - c0) / elapsed * 100, 1)
+        r["full_phase_cpu_pct"] = {name: round((cpu_seconds(p) - before[name]) / elapsed * 100, 1)
+                                   for name, p in others.items()}
+        r["load_average"] = round(os.getloadavg()[0], 2)
         r["full_fps"] = round(viewer.meter.fps(big=True), 1)
         r["full_updates_fps"] = round(viewer.meter.fps(), 1)
         r["full_kbps"] = round(viewer.meter.kbps(), 1)
@@ -530,6 +541,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--quick", action="store_true", help="4 s phases instead of 10 s")
+    parser.add_argument("--window", type=int, default=4, help="assist's frame window")
     parser.add_argument("--worker", choices=("video", "drag", "scroll"), help=argparse.SUPPRESS)
     parser.add_argument("--display", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -543,7 +555,7 @@ def main() -> int:
         worker_scroll(30.0)
         return 0
     started = time.monotonic()
-    results = asyncio.run(Bench(args.quick).run())
+    results = asyncio.run(Bench(args.quick, args.window).run())
     results["bench_seconds"] = round(time.monotonic() - started, 1)
     if args.json:
         print(json.dumps(results))

@@ -1,7 +1,8 @@
 """Sender-side flow control: a small window of unacknowledged frames, adaptive quality.
 
 The viewer acknowledges each FrameUpdate after applying it (cumulative ``FrameAck``). The
-assist sends a new frame only while fewer than ``window`` frames are unacknowledged; while
+assist sends a new frame only while fewer than ``window`` frames (default 4) and fewer
+bytes than ``max_queue_s`` of the measured throughput are unacknowledged; while
 the window is full it keeps collecting changes and then encodes the newest screen, so a
 slow link lowers the frame rate instead of growing a queue (TigerVNC's Congestion.cxx has
 the same goal with more machinery). From each ack we get a round-trip sample including
@@ -31,9 +32,12 @@ class FlowSnapshot:
 class FlowControl:
     """Window, RTT and throughput bookkeeping; safe to call from two threads."""
 
-    def __init__(self, window: int = 2, quality: int = 70, min_quality: int = 25,
-                 max_quality: int = 80, target_delivery_s: float = 0.12) -> None:
+    def __init__(self, window: int = 4, quality: int = 70, min_quality: int = 25,
+                 max_quality: int = 80, target_delivery_s: float = 0.12,
+                 max_queue_s: float = 0.15, min_queue_bytes: int = 128 * 1024) -> None:
         self.window = window
+        self.max_queue_s = max_queue_s
+        self.min_queue_bytes = min_queue_bytes
         self.quality = quality
         self.min_quality = min_quality
         self.max_quality = max_quality
@@ -50,8 +54,17 @@ class FlowControl:
         self._measured = False
 
     def can_send(self) -> bool:
+        """One frame may always be in flight; more only within ``window`` frames and while
+        the unacknowledged bytes fit in ``max_queue_s`` of the measured throughput, so on a
+        slow link a big frame is alone on the wire and latency stays bounded."""
         with self._lock:
-            return self._seq - self._acked < self.window
+            in_flight = self._seq - self._acked
+            if in_flight == 0:
+                return True
+            if in_flight >= self.window:
+                return False
+            queued = sum(size for _, size in self._sent.values())
+            return queued < max(self.min_queue_bytes, self.throughput_bps * self.max_queue_s)
 
     def next_seq(self, size: int, now: float | None = None) -> int:
         """Register a frame of ``size`` bytes about to be sent; returns its seq."""

@@ -40,6 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-insecure", action="store_true",
                    help="allow unencrypted ws:// to a hub that is not on this machine")
     p.add_argument("--max-fps", type=float, default=60.0, help="frame rate cap")
+    p.add_argument("--window", type=int, default=4,
+                   help="frames in flight before waiting for the viewer's ack")
     p.add_argument("--log-level", default="INFO")
     return p
 
@@ -89,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     options = AssistOptions(
         hub=hub_url(hub), problem=args.problem, code=args.code, monitor=args.monitor,
         auto_consent=ConsentLevel(args.auto_consent) if args.auto_consent else None,
-        display=args.display, allow_insecure=args.allow_insecure, max_fps=args.max_fps)
+        display=args.display, allow_insecure=args.allow_insecure, max_fps=args.max_fps,
+        window=max(1, args.window))
     report = make_report(vendor, args.display)
     if not args.terminal:
         try:

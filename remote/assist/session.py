@@ -39,6 +39,7 @@ class AssistOptions:
     allow_insecure: bool = False
     reconnect_s: float = 30.0
     max_fps: float = 60.0
+    window: int = 4
 
 
 class AssistUI(Protocol):
@@ -76,7 +77,7 @@ class AssistSession:
         self.ui = ui
         self._report = report  # -> (environment, machine_id, customer_code)
         self.gate = ConsentGate()
-        self.flow = FlowControl()
+        self.flow = FlowControl(window=options.window)
         self.stats = SessionStats()
         self.agent = ""
         self.session_id: str | None = None

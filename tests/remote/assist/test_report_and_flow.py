@@ -115,3 +115,17 @@ def test_quality_drops_on_a_slow_link_and_recovers_on_a_fast_one() -> None:
         flow.on_ack(seq, now=t)
     assert flow.quality > flow.min_quality
     assert flow.refresh_budget() > small_budget
+
+
+def test_big_frames_on_a_slow_link_go_one_at_a_time() -> None:
+    flow = FlowControl(window=4, max_queue_s=0.15, min_queue_bytes=64_000)
+    seq = flow.next_seq(200_000, now=0.0)
+    flow.on_ack(seq, now=0.8)  # measured: about 2 Mbit/s
+    flow.next_seq(100_000, now=1.0)
+    assert not flow.can_send()  # 100 KB already queued > 0.15 s of the link
+    small = FlowControl(window=4, min_queue_bytes=64_000)
+    for _ in range(3):
+        small.next_seq(1_000)
+    assert small.can_send()  # small frames: up to the window
+    small.next_seq(1_000)
+    assert not small.can_send()
