@@ -245,6 +245,8 @@ class RecordingWriter:
     def flush(self, sync: bool = True) -> None:
         """Write the buffered records and (by default) fsync. Safe from any thread."""
         with self._io_lock:
+            if self._fd < 0:
+                return  # closed
             with self._lock:
                 data = self._chain.take()
             if data:
@@ -291,20 +293,24 @@ class RecordingWriter:
     # ---- closing ----------------------------------------------------------------------------
 
     def close(self, reason: str = "ended", **details: Any) -> WriterSummary:
-        """Append END, the index and the footer; flush, fsync, unlock. Idempotent."""
+        """Append END, the index and the footer; flush, fsync, unlock. Idempotent.
+
+        Does not wait for the background thread (it may be building a composite keyframe,
+        which is then dropped), so closing on the relay's loop costs one write and fsync.
+        """
         if self._summary is not None:
             return self._summary
         self._stop.set()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join()
         with self._lock:
             self._closed = True
             chain = self._chain
             finish(chain, self._anchors, {"reason": reason, "duration_ms": chain.last_t,
                                           **details})
         self.flush()
-        fcntl.flock(self._fd, fcntl.LOCK_UN)
-        os.close(self._fd)
+        with self._io_lock:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = -1
         self._summary = WriterSummary(self.path, self._flushed, chain.count, chain.head.hex(),
                                       chain.last_t)
         return self._summary
