@@ -63,6 +63,7 @@ class SignInDialog(QDialog):
 
         form = QFormLayout()
         form.setVerticalSpacing(8)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         form.addRow(self.tr("Login"), self.login)
         form.addRow(self.tr("Password"), self.password)
         buttons = QHBoxLayout()
