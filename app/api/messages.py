@@ -162,6 +162,8 @@ class WrapUpFields:
     notes: str = ""
     resolution: str = ""
     solved: bool = False
+    #: For a caller the screen pop did not recognise: the customer the ticket belongs to.
+    customer_code: str | None = None
 
 
 @dataclass(frozen=True)

@@ -41,8 +41,16 @@ class TicketsApi:
             raise m.ApiError(m.ErrorCode.BAD_FIELD, f"priority must be one of "
                              f"{', '.join(sorted(PRIORITIES))}")
         product_id, module_id, version_id = self._catalogue_ids(f.product, f.module, f.version)
+        customer_id = None
+        if f.customer_code:
+            with self._sf() as db:
+                customer_id = db.scalar(select(Customer.id).where(
+                    Customer.code == f.customer_code))
+            if customer_id is None:
+                raise m.ApiError(m.ErrorCode.BAD_FIELD,
+                                 f"unknown customer code {f.customer_code!r}")
         request = WrapUp(
-            agent_id=agent.agent_id, ticket_id=msg.ticket_id, session_id=db_session_id,
+            agent_id=agent.agent_id, customer_id=customer_id, ticket_id=msg.ticket_id, session_id=db_session_id,
             contact_id=msg.contact_id, recording_id=recording_id, title=f.title,
             notes=f.notes, classification=f.classification.value, product_id=product_id,
             module_id=module_id, version_id=version_id, priority=f.priority,
@@ -50,7 +58,11 @@ class TicketsApi:
         try:
             ticket_id = self.service.wrap_up(request)
         except TicketError as exc:
-            raise m.ApiError(m.ErrorCode.CONFLICT, str(exc)) from None
+            text = str(exc)
+            if "needs a customer" in text:
+                text = ("This caller is not a known customer: enter the customer's code in "
+                        "the wrap-up to create the ticket.")
+            raise m.ApiError(m.ErrorCode.CONFLICT, text) from None
         with self._sf() as db:
             number = db.scalar(select(Ticket.number).where(Ticket.id == ticket_id)) or ""
         return ticket_id, number

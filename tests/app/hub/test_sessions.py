@@ -222,3 +222,37 @@ def test_solved_ticket_asks_the_customer_for_a_rating(hub_factory, db,
         rating = s.scalars(select(SatisfactionRating).where(
             SatisfactionRating.ticket_id == ticket_id)).one()
         assert rating.score == 5 and rating.comment == "quick and friendly"
+
+
+def test_unknown_caller_is_wrapped_up_under_the_customer_the_agent_names(hub, db) -> None:
+    from app.tickets.models import Ticket
+
+    async def scenario() -> int:
+        alice = await Console.sign_in(hub.url, "alice")
+        await alice.ready()
+        assist, _ = await request_help(hub.url, machine_id="stranger", customer_code="")
+        ring = await alice.next(api.Ring)
+        assert ring.profile.get("known") is False and ring.company == ""
+        accepted = await alice.client.call(api.Accept(offer_id=ring.offer_id), api.Accepted)
+        await assist.close(pm.ByeReason.ENDED_BY_CUSTOMER)
+        await alice.next(api.SessionEnded)
+        fields = api.WrapUpFields(classification=api.Classification.OTHER)
+        with pytest.raises(api.ApiError, match="customer's code"):
+            await alice.client.call(api.WrapUp(contact_id=accepted.contact_id,
+                                               fields=fields), api.WrapUpDone)
+        with pytest.raises(api.ApiError, match="unknown customer code"):
+            await alice.client.call(api.WrapUp(
+                contact_id=accepted.contact_id,
+                fields=api.WrapUpFields(classification=api.Classification.OTHER,
+                                        customer_code="NOPE")), api.WrapUpDone)
+        done = await alice.client.call(api.WrapUp(
+            contact_id=accepted.contact_id,
+            fields=api.WrapUpFields(classification=api.Classification.OTHER,
+                                    customer_code="ACME")), api.WrapUpDone)
+        await alice.close()
+        return done.ticket_id
+
+    ticket_id = run(scenario())
+    with db() as s:
+        ticket = s.get(Ticket, ticket_id)
+        assert ticket is not None and ticket.customer_id is not None
