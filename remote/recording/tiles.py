@@ -177,12 +177,16 @@ class TileTracker:
         self.masks[old & older] = 0
         for o in [o for o in self.areas if o <= as_of]:
             del self.areas[o]
-        stale = [o for o in self.pinned if o <= as_of]
-        for o in stale:
-            self._pin_count -= len(self.pinned.pop(o))
-        if stale:
-            self.pinned.setdefault(offset, []).append((0, 0, self.width, self.height))
-            self._pin_count += 1
+        # Pins up to as_of become pins of the keyframe over the same areas: a later COPY
+        # still reads them, and the keyframe holds their pixels as of as_of.
+        regions: set[Region] = set()
+        for o in [o for o in self.pinned if o <= as_of]:
+            stale = self.pinned.pop(o)
+            self._pin_count -= len(stale)
+            regions.update(stale)
+        if regions:
+            self.pinned.setdefault(offset, []).extend(sorted(regions))
+            self._pin_count += len(regions)
         if self.overflow_at <= as_of:
             self.overflow_at = -1
 

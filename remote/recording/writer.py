@@ -13,7 +13,6 @@ import fcntl
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -272,8 +271,10 @@ class RecordingWriter:
         with self._lock:
             end = self._flushed
         keyframe = build_composite(self.path, end, anchors)
-        if keyframe is None:
-            return False
+        return keyframe is not None and self.add_keyframe(keyframe)
+
+    def add_keyframe(self, keyframe: Keyframe) -> bool:
+        """Append a composite keyframe built from the file (records may have followed)."""
         with self._lock:
             if self._closed:
                 return False
@@ -343,6 +344,3 @@ def build_composite(path: Path, end: int, anchors: list[IndexEntry]) -> Keyframe
     as_of, as_of_t, fb = state
     return Keyframe.from_pixels(as_of, as_of_t, fb.pixels)
 
-
-def now_ms(start: float) -> int:
-    return int((time.monotonic() - start) * 1000)

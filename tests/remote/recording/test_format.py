@@ -274,3 +274,39 @@ def test_sigkill_mid_recording_leaves_all_but_the_last_second(tmp_path: Path) ->
     assert report.action == "repaired"
     assert report.duration_ms >= last - 1250
     assert verify(path).complete
+
+
+def test_composite_built_while_records_keep_coming(tmp_path: Path) -> None:
+    """The background path: a keyframe of the state at ``as_of`` lands after newer records."""
+    from remote.recording.writer import build_composite
+
+    path = tmp_path / "late.trec"
+    session = SyntheticSession(W, H, seed=11, step_ms=150)
+    writer = RecordingWriter(path, settings=WriterSettings(vkey_interval_ms=600),
+                             background=False)
+    live = Framebuffer(W, H)
+    truth: dict[int, np.ndarray] = {}
+    writer.append_layout(0, W, H)
+    first = session.first()
+    writer.append_frame(0, _pack(first), first)
+    live.apply(first)
+    truth[0] = live.pixels.copy()
+    steps = list(session.steps(160))
+    pending = None
+    for i, step in enumerate(steps):
+        writer.append_frame(step.t_ms, _pack(step.rects), step.rects)
+        live.apply(step.rects)
+        truth[step.t_ms] = live.pixels.copy()
+        if i % 40 == 10:  # snapshot the file, build off to the side ...
+            writer.flush(sync=False)
+            pending = build_composite(path, writer._flushed, writer.anchors)
+        if i % 40 == 25 and pending is not None:  # ... and append 15 records later
+            assert pending.as_of < writer.size_bytes
+            assert writer.add_keyframe(pending)
+            pending = None
+    writer.close()
+    with RecordingReader(path) as reader:
+        assert sum(a.kind.name == "KEYFRAME" for a in reader.anchors) == 4
+        assert all(a.position < a.offset for a in reader.anchors if a.kind.name == "KEYFRAME")
+    assert verify(path).complete
+    assert_seeks_match(path, truth, sorted(truth)[::3])
