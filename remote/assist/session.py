@@ -222,11 +222,19 @@ class AssistSession:
         asyncio.ensure_future(sock.flush())
 
     def _send_screen(self, msg: Any) -> None:
-        """Screen messages from the capture thread; consent is checked again right here."""
-        if self.gate.allows_view:
-            if isinstance(msg, m.FrameUpdate):
-                self.stats.frames += 1
-            self._send(msg)
+        """Screen messages from the capture thread; consent is checked again right here.
+
+        After a reconnect, pixels made for the old connection are dropped until the
+        streamer has sent this connection its ScreenLayout (then a full frame follows).
+        """
+        if not self.gate.allows_view:
+            return
+        sock = self._sock
+        if not isinstance(msg, m.ScreenLayout) and (sock is None or sock.conn.layout is None):
+            return
+        if isinstance(msg, m.FrameUpdate):
+            self.stats.frames += 1
+        self._send(msg)
 
     def _screen_sink(self, msg: Any) -> None:
         loop = self._loop

@@ -222,3 +222,46 @@ def screen(display: str) -> np.ndarray:
 
     with ScreenGrabber(0, display) as grabber:
         return grabber.grab().copy()
+
+
+class DroppingProxy:
+    """A TCP proxy whose connections the test can cut (a network drop, not a Bye)."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.writers: list[asyncio.StreamWriter] = []
+        self.server: asyncio.AbstractServer | None = None
+        self.port = 0
+        self.connections = 0
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._client, "127.0.0.1", 0)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        up_r, up_w = await asyncio.open_connection("127.0.0.1", self.target_port)
+        self.writers += [writer, up_w]
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                dst.close()
+
+        await asyncio.gather(pipe(reader, up_w), pipe(up_r, writer))
+
+    def drop_all(self) -> None:
+        for writer in self.writers:
+            writer.transport.abort()
+        self.writers.clear()
+
+    async def stop(self) -> None:
+        self.drop_all()
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
