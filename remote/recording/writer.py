@@ -132,7 +132,9 @@ class RecordingWriter:
         header_meta["frame_format"] = frame_format
         header = pack_header(header_meta)
         self._chain = ChainAppender(chain_seed(header), len(header), 0, 0)
-        self._chain.chunks.append(header)
+        # The header goes out at once (one small write, no fsync): a writer killed in its
+        # first second still leaves a file that repair can close.
+        os.write(self._fd, header)
         self._frame_rects = frame_rects
         self._lock = threading.Lock()
         self._io_lock = threading.Lock()
@@ -144,7 +146,7 @@ class RecordingWriter:
         self._want_composite = False
         self._big_paint = 2**62
         self._last_composite_t = -self.settings.composite_min_interval_ms
-        self._flushed = 0
+        self._flushed = len(header)
         self._closed = False
         self._summary: WriterSummary | None = None
         self._stop = threading.Event()

@@ -114,6 +114,8 @@ def test_attach_and_access_rules(factory: sessionmaker[Session], world: World) -
     assert (info.ticket_number, info.classification, info.agent_name, info.customer_code) == \
         ("T-1", "bug", "Alice", "ACME")
     assert info.status == "complete" and info.size_bytes > 0 and info.duration_ms == 3000
+    as_dict = info.to_dict()
+    assert as_dict["id"] == rid and as_dict["started_at"].endswith("+00:00")
     assert service.can_view(world.ids["quinn"], rid) and service.can_view(world.ids["lee"], rid)
     assert not service.can_view(world.ids["bob"], rid)
     with pytest.raises(RecordingAccessDenied):

@@ -310,3 +310,16 @@ def test_composite_built_while_records_keep_coming(tmp_path: Path) -> None:
         assert all(a.position < a.offset for a in reader.anchors if a.kind.name == "KEYFRAME")
     assert verify(path).complete
     assert_seeks_match(path, truth, sorted(truth)[::3])
+
+
+def test_a_writer_killed_before_its_first_flush_leaves_a_repairable_file(tmp_path: Path) -> None:
+    path = tmp_path / "early.trec"
+    writer = RecordingWriter(path, {"session_id": "early"}, background=False)
+    writer.append_json(RecordType.START, 0, {})  # buffered, never written
+    data = path.read_bytes()
+    writer.close()
+    path.write_bytes(data)  # what a SIGKILL in the first second leaves
+    report = repair(path)
+    assert report.action == "repaired" and report.records_kept == 0
+    with RecordingReader(path) as reader:
+        assert reader.complete and reader.meta["session_id"] == "early"
