@@ -95,6 +95,7 @@ class Desk:
         self._by_viewer_token: dict[str, str] = {}
         self._profiles: dict[int, dict[str, Any]] = {}
         self._orphans: dict[int, float] = {}  # recovered contact id -> loop-time deadline
+        self._stats_sent: m.QueueStats | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._handlers: dict[type, Callable[[Any], Awaitable[None]]] = {
             Offer: self._on_offer,
@@ -159,6 +160,21 @@ class Desk:
         if self._orphans:
             await self._abandon_orphans()
         await self._send_queue_status()
+        stats = self.queue_stats()
+        if stats != self._stats_sent:
+            self._stats_sent = stats
+            for agent_id in self.registry.agent_ids():
+                self.registry.push(agent_id, stats)
+
+    def queue_stats(self) -> m.QueueStats:
+        """Contacts waiting (not ringing, not answered), the longest wait, agents ready."""
+        engine = self.dispatcher.engine
+        waiting = [engine.contacts[c] for c in engine.waiting() if c in engine.contacts]
+        now = utcnow().timestamp()
+        longest = max((now - c.enqueued_at for c in waiting), default=0.0)
+        ready = sum(1 for a in engine.agents.values() if a.presence.value == "ready")
+        return m.QueueStats(waiting=len(waiting), longest_wait_s=float(round(longest)),
+                            agents_ready=ready)
 
     async def _send_queue_status(self) -> None:
         if self.relay is None:

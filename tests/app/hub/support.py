@@ -46,6 +46,10 @@ class Console:
                     return event
         return await asyncio.wait_for(loop(), timeout)
 
+    def pushed_so_far(self) -> list[Any]:
+        """What the hub pushed and the test has not consumed yet (a peek, no waiting)."""
+        return list(self.events._queue)  # type: ignore[attr-defined]
+
     async def ready(self) -> None:
         await self.client.call(api.SetStatus(status=api.AgentState.READY), api.StatusChanged)
 

@@ -39,7 +39,11 @@ def test_not_ready_agent_is_not_rung_until_ready(hub: EmbeddedHub) -> None:
         alice = await Console.sign_in(hub.url, "alice")
         assist, _ = await request_help(hub.url)
         await receive_until(assist, pm.QueueStatus)
-        assert alice.events.empty()
+        stats = await alice.next(api.QueueStats)
+        while stats.waiting != 1:
+            stats = await alice.next(api.QueueStats)
+        assert stats.agents_ready == 0
+        assert not any(isinstance(e, api.Ring) for e in alice.pushed_so_far())
         await alice.ready()  # the waiting backlog rings at once
         ring = await alice.next(api.Ring)
         assert ring.problem == "The invoice print fails"
