@@ -80,6 +80,7 @@ class ScreenView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._image = QImage()
+        self._pixels_owner: np.ndarray | None = None  # keeps a wrapped array alive
         self._fit = True
         self._control = False
         self._buttons = 0
@@ -100,6 +101,7 @@ class ScreenView(QWidget):
 
     def set_screen_size(self, width: int, height: int) -> None:
         """Start a new framebuffer (new session or the customer switched monitors)."""
+        self._pixels_owner = None
         if width <= 0 or height <= 0:
             self._image = QImage()
         else:
@@ -112,7 +114,21 @@ class ScreenView(QWidget):
         return self._image.size()
 
     def compose(self, seq: int, tiles: Iterable[Tile]) -> None:
-        """Paint decoded rectangles into the framebuffer, repaint only them, then ack."""
+        """Paint decoded rectangles into the framebuffer, repaint only them, then ack.
+
+        A tile covering the whole screen becomes the framebuffer itself (its array was copied
+        for us by the worker, so wrapping it is safe and saves a full-screen copy).
+        """
+        tiles = list(tiles)
+        if len(tiles) == 1 and tiles[0].rect == self._image.rect() and not self._image.isNull():
+            pixels = tiles[0].pixels
+            if pixels.flags.c_contiguous and pixels.flags.writeable:
+                self._pixels_owner = pixels
+                self._image = QImage(pixels.data, pixels.shape[1], pixels.shape[0],
+                                     pixels.strides[0], QImage.Format.Format_RGB32)
+                self.update()
+                self.frame_composed.emit(seq)
+                return
         if not self._image.isNull():
             painter = QPainter(self._image)
             dirty: list[QRect] = []

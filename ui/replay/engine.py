@@ -58,13 +58,13 @@ class ReplayEngine(QObject):
 
     Signals:
         opened(ReplayInfo): a recording was opened.
-        shown(int, object): the play head is at t_ms; the object is a QImage when the
-            picture changed (or after a seek), else None.
+        shown(int, object, object): the play head is at t_ms; a QImage when the picture
+            changed (or after a seek), else None; the pointer (x, y) or None.
         failed(str): the file could not be opened or read.
     """
 
     opened = Signal(object)
-    shown = Signal(int, object)
+    shown = Signal(int, object, object)
     failed = Signal(str)
 
     def __init__(self) -> None:
@@ -114,7 +114,7 @@ class ReplayEngine(QObject):
     def _emit(self, t_ms: int, changed: bool) -> None:
         fb = self._playback.framebuffer if self._playback else None
         image = framebuffer_image(fb.pixels) if (changed and fb is not None) else None
-        self.shown.emit(t_ms, image)
+        self.shown.emit(t_ms, image, self._playback.cursor if self._playback else None)
 
     @Slot()
     def close(self) -> None:

@@ -11,8 +11,18 @@ from __future__ import annotations
 import bisect
 from pathlib import Path
 
-from PySide6.QtCore import QElapsedTimer, QRect, QSize, Qt, QThread, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
+from PySide6.QtCore import (
+    QElapsedTimer,
+    QPointF,
+    QRect,
+    QSize,
+    Qt,
+    QThread,
+    QTimer,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPolygonF
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -54,6 +64,7 @@ class ScreenCanvas(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.framebuffer = QImage()
+        self.cursor: tuple[int, int] | None = None
         self.setMinimumSize(320, 200)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
@@ -64,6 +75,11 @@ class ScreenCanvas(QWidget):
         painter.drawImage(0, 0, image)
         painter.end()
         self.update()
+
+    def show_cursor(self, cursor: tuple[int, int] | None) -> None:
+        if cursor != self.cursor:
+            self.cursor = cursor
+            self.update()
 
     def target_rect(self) -> QRect:
         if self.framebuffer.isNull():
@@ -80,7 +96,17 @@ class ScreenCanvas(QWidget):
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No picture yet")
             return
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        painter.drawImage(self.target_rect(), self.framebuffer)
+        target = self.target_rect()
+        painter.drawImage(target, self.framebuffer)
+        if self.cursor is not None:
+            scale = target.width() / max(1, self.framebuffer.width())
+            x = target.x() + self.cursor[0] * scale
+            y = target.y() + self.cursor[1] * scale
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QColor("#ffffff"))
+            painter.setBrush(QColor("#0f172a"))
+            painter.drawPolygon(QPolygonF([QPointF(x, y), QPointF(x, y + 17),
+                                           QPointF(x + 4.5, y + 13), QPointF(x + 11.5, y + 12.5)]))
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(800, 500)
@@ -304,9 +330,11 @@ class ReplayPlayer(QWidget):
         self.opened.emit(info.duration_ms)
         self.seek(0)
 
-    @Slot(int, object)
-    def on_engine_shown(self, t_ms: int, image: QImage | None) -> None:
+    @Slot(int, object, object)
+    def on_engine_shown(self, t_ms: int, image: QImage | None,
+                        cursor: tuple[int, int] | None) -> None:
         self._busy = False
+        self.canvas.show_cursor(cursor)
         if image is not None:
             self.canvas.show_image(image)
             self.frame_shown.emit(t_ms)
