@@ -202,16 +202,11 @@ class RoutingEngine:
         return actions
 
     def contact_abandoned(self, contact_id: int, now: float) -> list[Action]:
-        contact = self.contacts.get(contact_id)
-        actions: list[Action] = []
-        if contact is None:
-            return actions
-        if contact.offer_id is not None:
-            self._cancel_offer(contact.offer_id, "customer left", now, actions, requeue=False)
-        return actions + self.contact_finished(contact_id, now)
+        """The customer left before (or while) being answered."""
+        return self.contact_finished(contact_id, now, reason="customer left")
 
-    def contact_finished(self, contact_id: int, now: float,
-                         wrap_up: bool = False) -> list[Action]:
+    def contact_finished(self, contact_id: int, now: float, wrap_up: bool = False,
+                         reason: str = "contact ended") -> list[Action]:
         """The contact is over (handled, abandoned, or left as a ticket): free its agent."""
         contact = self.contacts.pop(contact_id, None)
         actions: list[Action] = []
@@ -221,10 +216,12 @@ class RoutingEngine:
         if contact.offer_id is not None:
             offer = self.offers.pop(contact.offer_id, None)
             if offer is not None:
-                self.agents[offer.agent_id].ringing = None
-                self._refresh(self.agents[offer.agent_id])
+                rung = self.agents[offer.agent_id]
+                rung.ringing = None
+                self._refresh(rung)
                 actions.append(OfferCancelled(offer.offer_id, contact_id, offer.agent_id,
-                                              "contact ended"))
+                                              reason))
+                self._route_agent(rung, now, actions)  # free again: the next contact rings
         answered = self._answered_at.pop(contact_id, None)
         if answered is not None:
             q = contact.queue

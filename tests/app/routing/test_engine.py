@@ -272,12 +272,12 @@ def test_random_contention_keeps_invariants(strategy: Strategy) -> None:
             cid = rng.choice(list(eng.contacts))
             eng.contact_abandoned(cid, now)
             finished.add(cid)
-        else:
-            eng.tick(now)
-        check_invariants(eng, finished, next_cid)
+        eng.tick(now)  # timers due by now (cool-downs, widening, rings) are applied
+        check_invariants(eng, finished, next_cid, now)
 
 
-def check_invariants(eng: RoutingEngine, finished: set[int], next_cid: int) -> None:
+def check_invariants(eng: RoutingEngine, finished: set[int], next_cid: int,
+                     now: float) -> None:
     ringing = [o.agent_id for o in eng.offers.values()]
     assert len(ringing) == len(set(ringing)), "an agent rings twice"
     offered_contacts = [o.contact_id for o in eng.offers.values()]
@@ -295,6 +295,12 @@ def check_invariants(eng: RoutingEngine, finished: set[int], next_cid: int) -> N
             assert agent.presence in ROUTABLE
     for offer in eng.offers.values():
         assert eng.agents[offer.agent_id].ringing == offer.offer_id
+    # The engine's core promise: nobody waits while an available agent could take them.
+    for cid in waiting:
+        c = eng.contacts[cid]
+        for aid in eng._available:
+            assert eng._ineligible(eng.agents[aid], c, eng.queues[c.queue], now) is not None, (
+                f"contact {cid} waits while agent {aid} could take it")
 
 
 def test_skills_widen_while_waiting() -> None:
