@@ -28,6 +28,7 @@ from app.api import messages as m
 log = logging.getLogger(__name__)
 
 CONSOLE_PATH = "/console"
+EVENT_BACKLOG = 1000
 
 
 class HubUnavailable(ConnectionError):
@@ -109,7 +110,8 @@ class HubClient:
         self._pending: dict[int, asyncio.Future[m.Message]] = {}
         self._next_id = 0
         self._listeners: list[Listener] = []
-        self._queue: asyncio.Queue[ClientEvent] | None = None
+        # Events wait here for ``events()``; bounded (oldest dropped) in case nobody reads.
+        self._queue: asyncio.Queue[ClientEvent] = asyncio.Queue(EVENT_BACKLOG)
         self._closing = False
         self._delay = backoff_initial_s
         self.token: str | None = None
@@ -132,8 +134,6 @@ class HubClient:
 
     async def events(self) -> AsyncIterator[ClientEvent]:
         """Pushed and client-side events, in order, until ``close()``."""
-        if self._queue is None:
-            self._queue = asyncio.Queue()
         while True:
             event = await self._queue.get()
             if event is _CLOSED:
@@ -184,8 +184,7 @@ class HubClient:
             self._reader = None
         self._ws = None
         self._fail_pending("client closed")
-        if self._queue is not None:
-            self._queue.put_nowait(_CLOSED)
+        self._enqueue(_CLOSED)
 
     async def __aenter__(self) -> HubClient:
         await self.connect()
@@ -300,9 +299,13 @@ class HubClient:
         self._delay = self.backoff_initial_s
         self._emit(ConnectionRestored(login))
 
+    def _enqueue(self, event: Any) -> None:
+        if self._queue.full():
+            self._queue.get_nowait()  # nobody is reading events(): keep the newest
+        self._queue.put_nowait(event)
+
     def _emit(self, event: ClientEvent) -> None:
-        if self._queue is not None:
-            self._queue.put_nowait(event)
+        self._enqueue(event)
         for listener in list(self._listeners):
             try:
                 listener(event)
