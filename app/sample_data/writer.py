@@ -2,8 +2,8 @@
 
 SQLite: one plain ``sqlite3`` connection, ``executemany`` of tuples, synchronous=OFF and
 foreign-key checks off for the load, and the epoch-to-text conversion of timestamps done by
-SQLite itself (``strftime``), in exactly the text form SQLAlchemy stores, so Python never
-formats a datetime. Everything else (PostgreSQL): ``insert(table)`` executemany over lists
+SQLite itself (``datetime(?, 'unixepoch')``, cheaper than ``strftime`` and far cheaper than
+Python), in exactly the text form SQLAlchemy stores. Everything else (PostgreSQL): ``insert(table)`` executemany over lists
 of dicts with real datetimes and JSON values.
 """
 
@@ -21,7 +21,7 @@ from sqlalchemy.types import TypeDecorator
 from app.db.base import Base, UTCDateTime
 
 # SQLAlchemy's SQLite DATETIME storage format, produced inside SQLite from epoch seconds.
-_SQLITE_TS = "strftime('%Y-%m-%d %H:%M:%S', ?, 'unixepoch') || '.000000'"
+_SQLITE_TS = "datetime(?, 'unixepoch') || '.000000'"
 
 
 def _is_datetime(table: Table, column: str) -> bool:
