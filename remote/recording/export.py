@@ -90,6 +90,30 @@ def export_mp4(source: Path | str, target: Path | str, *, max_fps: float = 10.0,
     return ExportResult(target, frames, max(duration, end), codec, width, height)
 
 
+def _pointer_masks() -> tuple[np.ndarray, np.ndarray]:
+    """A 12x18 arrow: (outline, fill) boolean masks."""
+    h, w = 18, 12
+    yy, xx = np.mgrid[0:h, 0:w]
+    inside = (xx <= yy * 0.65) & (yy < 17 - xx * 0.35)
+    p = np.pad(inside, 1)
+    fill = p[1:-1, 1:-1] & p[:-2, 1:-1] & p[2:, 1:-1] & p[1:-1, :-2] & p[1:-1, 2:]
+    return inside & ~fill, fill
+
+
+_OUTLINE, _FILL = _pointer_masks()
+
+
+def _draw_pointer(canvas: np.ndarray, x: int, y: int) -> None:
+    """The pointer, as people outside Tandem expect to see it in a screen video."""
+    h, w = _OUTLINE.shape
+    region = canvas[max(y, 0):y + h, max(x, 0):x + w]
+    if x < 0 or y < 0 or not region.size:
+        return
+    rh, rw = region.shape[:2]
+    region[_OUTLINE[:rh, :rw]] = (255, 255, 255, 255)
+    region[_FILL[:rh, :rw]] = (20, 20, 20, 255)
+
+
 def _first_size(reader: RecordingReader) -> tuple[int, int] | None:
     for rec in reader.records():
         if rec.type is RecordType.LAYOUT:
@@ -114,6 +138,8 @@ def _encode(container, stream, canvas: np.ndarray, pb: Playback, pts: int) -> No
         w = min(canvas.shape[1], fb.width)
         canvas[:h, :w] = fb.pixels[:h, :w]
     canvas[:, :, 3] = 255
+    if pb.cursor is not None:
+        _draw_pointer(canvas, *pb.cursor)
     frame = av.VideoFrame.from_ndarray(canvas, format="bgra").reformat(format="yuv420p")
     frame.pts = pts
     frame.time_base = Fraction(1, 1000)

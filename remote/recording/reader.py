@@ -260,6 +260,7 @@ class Playback:
         self.last_offset = -1
         self.t_ms = 0
         self.resized = False
+        self.cursor: tuple[int, int] | None = None  # pointer position, when known
 
     def seek(self, t_ms: int) -> None:
         """Put the play head at ``t_ms``; reuses the current state when it is on the way."""
@@ -273,6 +274,7 @@ class Playback:
         reader = self.reader
         self.framebuffer, self.resized = None, True
         self.last_offset, self.t_ms = -1, 0
+        self.cursor = None
         self.next_offset = reader.header_end
         if anchor is None:
             return
@@ -284,7 +286,9 @@ class Playback:
             as_of = reader.record_at(keyframe.as_of)
             self.last_offset, self.next_offset, self.t_ms = as_of.offset, as_of.end, as_of.t_ms
         else:
-            self._load_vkey(VirtualKeyframe.unpack(reader.payload(rec)))
+            vk = VirtualKeyframe.unpack(reader.payload(rec))
+            self._load_vkey(vk)
+            self.cursor = vk.cursor
             self.last_offset, self.next_offset, self.t_ms = rec.offset, rec.end, rec.t_ms
 
     def _load_vkey(self, vk: VirtualKeyframe) -> None:
@@ -344,7 +348,8 @@ class Playback:
             pass
 
     def advance(self, t_ms: int) -> bool:
-        """Apply every record up to ``t_ms``; True if the picture changed."""
+        """Apply every record up to ``t_ms``; True if the picture changed (the pointer
+        position is in ``cursor``)."""
         reader = self.reader
         changed = False
         offset = self.next_offset
@@ -359,6 +364,9 @@ class Playback:
             elif rec.type is RecordType.FRAME and self.framebuffer is not None:
                 self._apply(reader.rects(rec))
                 changed = True
+            elif rec.type in (RecordType.CURSOR_POS, RecordType.POINTER):
+                info = reader.json(rec)
+                self.cursor = (int(info.get("x", 0)), int(info.get("y", 0)))
             self.last_offset = offset
             offset = rec.end
         self.next_offset = offset

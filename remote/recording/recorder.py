@@ -111,11 +111,10 @@ class Recorder:
         self.writer.append(RecordType.CURSOR_SHAPE, t, raw)
 
     def _cursor_pos(self, t: int, origin: Any, msg: m.CursorPos, raw: bytes) -> None:
-        self.writer.append_json(RecordType.CURSOR_POS, t, {"x": msg.x, "y": msg.y})
+        self.writer.append_cursor(RecordType.CURSOR_POS, t, msg.x, msg.y)
 
     def _pointer(self, t: int, origin: Any, msg: m.PointerEvent, raw: bytes) -> None:
-        self.writer.append_json(RecordType.POINTER, t,
-                                {"x": msg.x, "y": msg.y, "buttons": msg.buttons})
+        self.writer.append_cursor(RecordType.POINTER, t, msg.x, msg.y, buttons=msg.buttons)
 
     def _key(self, t: int, origin: Any, msg: m.KeyEvent, raw: bytes) -> None:
         self.writer.append_json(RecordType.KEY, t, {"keysym": msg.keysym, "down": msg.down})

@@ -45,7 +45,7 @@ def _mask(x0: int, y0: int, x1: int, y1: int) -> int:
         return 0
     return (((1 << (x1 - x0)) - 1) << x0) * _ROW_REPEAT[y0][y1]
 
-VK_HEAD = struct.Struct(">QHHHBBII")
+VK_HEAD = struct.Struct(">QHHHBBIIii")  # ... cursor x, y (-1: unknown)
 PIN = struct.Struct(">IHHHH")
 Region = tuple[int, int, int, int]
 
@@ -68,6 +68,7 @@ class TileTracker:
         self.overflow_at = -1
         self.positions: dict[int, int] = {}  # composite keyframe offset -> as_of
         self.areas: dict[int, int] = {}  # frame record offset -> replay cost in pixels
+        self.cursor: tuple[int, int] = (-1, -1)  # last known pointer position
 
     @property
     def ready(self) -> bool:
@@ -215,7 +216,7 @@ class TileTracker:
                         for o, regions in self.pinned.items() for r in regions)
         body = entries.astype(">u8").tobytes() + positions.tobytes() + idx.tobytes() + pins
         head = VK_HEAD.pack(self.layout_offset, self.width, self.height, CELL, DEPTH,
-                            int(self.complete), len(entries), self._pin_count)
+                            int(self.complete), len(entries), self._pin_count, *self.cursor)
         return head + zlib.compress(body, 1)
 
 
@@ -232,6 +233,7 @@ class VirtualKeyframe:
     positions: np.ndarray  # replay position of each entry
     owners: np.ndarray  # (rows, cols, depth) entry index or -1
     pins: list[tuple[int, Region]]
+    cursor: tuple[int, int] | None = None
 
     @classmethod
     def unpack(cls, data: bytes | memoryview) -> VirtualKeyframe:
@@ -239,7 +241,7 @@ class VirtualKeyframe:
 
         if len(data) < VK_HEAD.size:
             raise FormatError("virtual keyframe too short")
-        layout, w, h, cell, depth, complete, n, n_pins = VK_HEAD.unpack_from(data, 0)
+        layout, w, h, cell, depth, complete, n, n_pins, cx, cy = VK_HEAD.unpack_from(data, 0)
         try:
             body = zlib.decompress(memoryview(data)[VK_HEAD.size:])
         except zlib.error as exc:
@@ -257,7 +259,8 @@ class VirtualKeyframe:
         pins = [(i, (x, y, pw, ph)) for i, x, y, pw, ph in PIN.iter_unpack(body[pos:])]
         owners = arrays[2].astype(np.int32).reshape(rows, cols, depth)
         return cls(layout, w, h, cell, bool(complete), arrays[0].astype(np.int64),
-                   arrays[1].astype(np.int64), owners, pins)
+                   arrays[1].astype(np.int64), owners, pins,
+                   (cx, cy) if cx >= 0 and cy >= 0 else None)
 
     def replay_order(self) -> list[int]:
         """Entry indices sorted by replay position."""

@@ -173,7 +173,18 @@ class RecordingWriter:
             return self._chain.add(rtype, t_ms, payload)
 
     def append_json(self, rtype: RecordType, t_ms: int, obj: dict[str, Any]) -> int:
+        if rtype in (RecordType.CURSOR_POS, RecordType.POINTER):
+            rest = {k: v for k, v in obj.items() if k not in ("x", "y")}
+            return self.append_cursor(rtype, t_ms, int(obj["x"]), int(obj["y"]), **rest)
         return self.append(rtype, t_ms, json_payload(obj))
+
+    def append_cursor(self, rtype: RecordType, t_ms: int, x: int, y: int, **extra: Any) -> int:
+        """A pointer position (CURSOR_POS from the customer, POINTER from the agent); the
+        last one is kept in virtual keyframes so a seek shows the pointer at once."""
+        with self._lock:
+            self._check_open()
+            self._tiles.cursor = (x, y)
+            return self._chain.add(rtype, t_ms, json_payload({"x": x, "y": y, **extra}))
 
     def append_layout(self, t_ms: int, width: int, height: int, **extra: Any) -> int:
         with self._lock:

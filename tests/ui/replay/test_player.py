@@ -90,6 +90,8 @@ def test_seek_shows_the_frame_at_that_time(qtbot: QtBot, player: ReplayPlayer,
             player.seek(t)
         assert np.array_equal(image_pixels(player.canvas.framebuffer), expected(truth, t))
         assert player.slider.value() == t
+        # the agent's pointer went to (1, 2) at 3 s; later anchors carry it
+        assert player.canvas.cursor == ((1, 2) if t >= 3000 else None)
 
 
 def test_event_click_jumps_and_chat_follows(qtbot: QtBot, player: ReplayPlayer,
