@@ -13,10 +13,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.customers.models import Customer, CustomerTier
 from app.db.base import utcnow
-from app.sla.calendar import ServiceCalendar
-from app.sla.clock import Target, breached, deliverable_warnings, due_times
+from app.sla.calendar import ServiceCalendar, working_time_between
+from app.sla.clock import Target, breached, deliverable_warnings, due_times, working_elapsed
 from app.sla.models import WarningSent
+from app.sla.policy import TierPolicy
 from app.sla.store import SlaStore, sla_state
 from app.tickets.models import Ticket, TicketEvent, TicketEventKind, TicketStatus
 
@@ -32,6 +34,19 @@ class SlaAlert:
     target: str  # first_response | resolution
     fraction: float  # 0.75, 0.9 ... ; 1.0 = breached
     threshold_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SlaFigures:
+    """A ticket's SLA as reported: working time on the clock, pauses left out."""
+
+    ticket_id: int
+    first_response_working_s: int | None
+    resolution_working_s: int | None  # None while not solved
+    elapsed_working_s: int  # so far (or until solved)
+    paused_working_s: int
+    first_response_breached: bool
+    resolution_breached: bool
 
 
 def refresh_due(s: Session, ticket: Ticket, store: SlaStore) -> None:
@@ -55,6 +70,40 @@ class SlaService:
         with self._sf() as s, s.begin():
             self.store.save_calendar(s, cal)
             return self._recompute(s, cal.name)
+
+    def update_tier_policy(self, policy: TierPolicy) -> int:
+        """Save a tier's policy and recompute the open tickets of that tier's customers."""
+        with self._sf() as s, s.begin():
+            self.store.set_tier_policy(s, policy)
+            count = 0
+            rows = s.scalars(select(Ticket).join(Customer, Customer.id == Ticket.customer_id)
+                             .where(Ticket.status.in_(OPEN),
+                                    Customer.tier == CustomerTier(policy.tier)))
+            for ticket in rows:
+                before = (ticket.first_response_due_at, ticket.resolution_due_at)
+                refresh_due(s, ticket, self.store)
+                count += before != (ticket.first_response_due_at, ticket.resolution_due_at)
+            return count
+
+    def figures(self, ticket_id: int, now: datetime | None = None) -> SlaFigures:
+        now = now or self._clock()
+        with self._sf() as s:
+            ticket = s.get(Ticket, ticket_id)
+            if ticket is None:
+                raise LookupError(f"ticket {ticket_id} does not exist")
+            _, cal = self.store.terms(s, ticket.customer_id)
+            state = sla_state(ticket)
+            first = (working_time_between(ticket.created_at, ticket.first_responded_at, cal)
+                     if ticket.first_responded_at else None)
+            elapsed = working_elapsed(state, now, cal)
+            return SlaFigures(
+                ticket_id=ticket.id,
+                first_response_working_s=int(first.total_seconds()) if first is not None else None,
+                resolution_working_s=int(elapsed.total_seconds()) if ticket.solved_at else None,
+                elapsed_working_s=int(elapsed.total_seconds()),
+                paused_working_s=ticket.sla_paused_seconds,
+                first_response_breached=ticket.first_response_breached,
+                resolution_breached=ticket.resolution_breached)
 
     def recompute_open_tickets(self, calendar_name: str | None = None) -> int:
         with self._sf() as s, s.begin():

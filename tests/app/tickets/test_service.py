@@ -290,3 +290,32 @@ def test_customer_calendar_overrides_tier(session_factory: sessionmaker[Session]
     clock.now = dt.datetime(2025, 6, 7, 3, 0, tzinfo=dt.UTC)  # Saturday
     tid = svc.open_ticket(customer, "Down")
     assert ticket(session_factory, tid).resolution_due_at == clock.now + 8 * H
+
+
+def test_tier_policy_edit_and_figures_leave_pauses_out(
+        session_factory: sessionmaker[Session], clock: Clock) -> None:
+    store = SlaStore()
+    f = Factory(session_factory)
+    svip, basic = f.customer("svip"), f.customer("basic")
+    agent = f.agent()
+    svc = TicketService(session_factory, sla=store, clock=clock)
+    sla = SlaService(session_factory, store, clock=clock)
+    urgent = svc.open_ticket(svip, "Outage")
+    other = svc.open_ticket(basic, "Question")
+    before_other = ticket(session_factory, other).resolution_due_at
+    assert sla.update_tier_policy(TierPolicy("svip", always_open("svip-7x24"),
+                                             dt.timedelta(minutes=10), 2 * H)) == 1
+    assert ticket(session_factory, urgent).resolution_due_at == clock.now + 2 * H
+    assert ticket(session_factory, other).resolution_due_at == before_other
+    clock.advance(minutes=5)
+    svc.assign(urgent, agent)
+    svc.wait_for_customer(urgent, agent)
+    clock.advance(hours=3)  # waiting for the customer: not counted
+    svc.customer_replied(urgent, "done")
+    clock.advance(minutes=25)
+    svc.solve(urgent, agent, "restarted the service")
+    figures = sla.figures(urgent)
+    assert figures.first_response_working_s == 300
+    assert figures.paused_working_s == 3 * 3600
+    assert figures.resolution_working_s == 30 * 60
+    assert not figures.resolution_breached
