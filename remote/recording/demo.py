@@ -262,6 +262,7 @@ def write_demo_recording(path: Path | str, seconds: int = 120, seed: int = 3,
     """A short recorded session with consent, chat, control and a rating."""
     messages, _ = office_session(seconds, seed, width, height)
     extra = [Message(0, Origin.RELAY, AgentJoined("Alice"), b""),
+             Message(500, Origin.ASSIST, CursorPos(width * 2 // 3, height // 3), b""),
              Message(1_000, Origin.VIEWER, ConsentRequest(ConsentLevel.VIEW), b""),
              Message(1_200, Origin.ASSIST, Consent(ConsentLevel.VIEW), b""),
              Message(25_000, Origin.VIEWER, ConsentRequest(ConsentLevel.CONTROL), b""),
