@@ -13,8 +13,10 @@ lets the receiving side drop the copy; within one worker a message is never sent
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 import smtplib
+import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -38,6 +40,24 @@ class SmtpSettings:
     username: str | None = None
     password: str | None = None
     timeout_s: float = 10.0
+    # Mail leaves the machine only encrypted unless someone says otherwise on purpose.
+    allow_plaintext: bool = False
+
+    def __post_init__(self) -> None:
+        if not (self.starttls or self.allow_plaintext or _is_loopback(self.host)):
+            raise ValueError(f"SMTP server {self.host} is not on loopback: use STARTTLS "
+                             "(or allow_plaintext=True on a trusted network)")
+        if self.username and not (self.starttls or _is_loopback(self.host)):
+            raise ValueError("refusing to send an SMTP password without STARTTLS")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +199,7 @@ class EmailOutbox:
             smtp = smtplib.SMTP(st.host, st.port, timeout=st.timeout_s)
             try:
                 if st.starttls:
-                    smtp.starttls()
+                    smtp.starttls(context=ssl.create_default_context())
                 if st.username:
                     smtp.login(st.username, st.password or "")
             except BaseException:

@@ -263,3 +263,12 @@ def test_ticket_changes_reach_the_customer_by_mail(session_factory: sessionmaker
     # Tandem Assist gets the same three plus the rating invitation
     kinds = [n.kind for n in AssistInbox(session_factory).pending_for_customer(customer)]
     assert kinds == ["assigned", "waiting_customer", "solved", "rating_request"]
+
+
+def test_smtp_settings_refuse_plaintext_off_loopback() -> None:
+    with pytest.raises(ValueError):
+        SmtpSettings(host="mail.example.com")
+    with pytest.raises(ValueError):
+        SmtpSettings(host="10.0.0.5", username="u", password="p", allow_plaintext=True)
+    assert SmtpSettings(host="mail.example.com", starttls=True).starttls
+    assert SmtpSettings(host="::1").host == "::1"
