@@ -40,7 +40,7 @@ class Recorder:
                  on_closed: Callable[[WriterSummary], None] | None = None,
                  background: bool = True) -> None:
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # recordings are private
         meta = {"started_at": datetime.now(UTC).isoformat(), **(meta or {})}
         self.writer = RecordingWriter(path, meta, frame_format=FRAME_FORMAT, settings=settings,
                                       background=background)

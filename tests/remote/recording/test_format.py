@@ -266,13 +266,14 @@ def test_sigkill_mid_recording_leaves_all_but_the_last_second(tmp_path: Path) ->
         child.wait(timeout=10)
     with RecordingReader(path) as reader:
         assert not reader.complete
-        # flushed at least every second: at most the last second (plus a flush) is lost
-        assert reader.duration_ms >= last - 1250
+        # written every second: at most the last second is lost (plus scheduling slack for
+        # a busy machine, where the writer's timer thread may wake late)
+        assert reader.duration_ms >= last - 1500
         assert reader.seek(reader.duration_ms) is not None
     assert verify(path).intact
     report = repair(path)
     assert report.action == "repaired"
-    assert report.duration_ms >= last - 1250
+    assert report.duration_ms >= last - 1500
     assert verify(path).complete
 
 
