@@ -6,7 +6,9 @@ consoles; warnings wait for the assignee's working hours, breach flags do not wa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +23,8 @@ from app.sla.models import WarningSent
 from app.sla.policy import TierPolicy
 from app.sla.store import SlaStore, sla_state
 from app.tickets.models import Ticket, TicketEvent, TicketEventKind, TicketStatus
+
+log = logging.getLogger(__name__)
 
 OPEN = (TicketStatus.NEW, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS,
         TicketStatus.WAITING_CUSTOMER)
@@ -118,6 +122,23 @@ class SlaService:
                 refresh_due(s, ticket, self.store)
                 count += before != (ticket.first_response_due_at, ticket.resolution_due_at)
         return count
+
+    async def run(self, stop: asyncio.Event,
+                  on_alerts: Callable[[list[SlaAlert]], Awaitable[None]],
+                  interval_s: float = 60.0) -> None:
+        """For the hub: ``check()`` in a worker thread every ``interval_s``; alerts go to
+        ``on_alerts`` (e.g. push to the assignees' consoles) on the loop."""
+        while not stop.is_set():
+            try:
+                alerts = await asyncio.to_thread(self.check)
+                if alerts:
+                    await on_alerts(alerts)
+            except Exception:  # a database hiccup must not end the loop
+                log.exception("SLA check failed")
+            try:
+                await asyncio.wait_for(stop.wait(), interval_s)
+            except TimeoutError:
+                pass
 
     def check(self, now: datetime | None = None) -> list[SlaAlert]:
         """Set breach flags and return warnings due to assignees now (each sent once)."""

@@ -319,3 +319,31 @@ def test_tier_policy_edit_and_figures_leave_pauses_out(
     assert figures.paused_working_s == 3 * 3600
     assert figures.resolution_working_s == 30 * 60
     assert not figures.resolution_breached
+
+
+def test_sla_loop_delivers_alerts_then_stops(session_factory: sessionmaker[Session],
+                                             clock: Clock) -> None:
+    import asyncio
+
+    f = Factory(session_factory)
+    customer = f.customer("svip")
+    agent = f.agent()
+    svc = TicketService(session_factory, clock=clock)
+    tid = svc.open_ticket(customer, "Outage")
+    svc.assign(tid, agent)
+    clock.advance(minutes=20)  # past the 15-minute response promise, Monday 09:20
+    sla = SlaService(session_factory, clock=clock)
+
+    async def main() -> list:
+        stop = asyncio.Event()
+        got: list = []
+
+        async def on_alerts(alerts: list) -> None:
+            got.extend(alerts)
+            stop.set()
+
+        await asyncio.wait_for(sla.run(stop, on_alerts, interval_s=0.01), timeout=10)
+        return got
+
+    alerts = asyncio.run(main())
+    assert {(a.ticket_id, a.target, a.fraction) for a in alerts} >= {(tid, "first_response", 1.0)}
