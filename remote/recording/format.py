@@ -130,8 +130,7 @@ def json_payload(obj: dict[str, Any]) -> bytes:
 class AnchorKind(IntEnum):
     """Index entry kinds: where seeking may start."""
 
-    VKEY = 1  # a usable virtual keyframe
-    VKEY_INCOMPLETE = 2  # virtual keyframe that cannot stand alone (tile history overflowed)
+    VKEY = 1  # a virtual keyframe (written only while the tile map can stand alone)
     KEYFRAME = 3  # composite keyframe; its picture is the state after record ``as_of``
 
 

@@ -483,6 +483,7 @@ class _EventBuilder:
         self.events: list[TimelineEvent] = []
         self._buttons = 0
         self._burst: list[int] = []
+        self._burst_end = 0
         self._handlers = {
             RecordType.START: self._start,
             RecordType.LAYOUT: self._layout,
@@ -503,7 +504,7 @@ class _EventBuilder:
 
     def _mark(self, t_ms: int, kind: str, text: str, data: dict[str, Any]) -> None:
         if kind != "keys":
-            self._close_burst(t_ms)
+            self._close_burst()
         self.events.append(TimelineEvent(t_ms, kind, text, data))
 
     def _start(self, t: int, obj: dict[str, Any]) -> None:
@@ -532,17 +533,18 @@ class _EventBuilder:
         if not obj.get("down"):
             return
         if self._burst and t - self._burst[-1] > self.gap_ms:
-            self._close_burst(t)
+            self._close_burst()
         self._burst.append(t)
 
-    def _close_burst(self, t: int) -> None:
+    def _close_burst(self) -> None:
+        """Key presses less than ``gap_ms`` apart make one "typed N keys" mark. A burst is
+        closed before any other mark is added, so marks stay in time order."""
         if self._burst:
             start, n = self._burst[0], len(self._burst)
             self._burst_end = self._burst[-1]
             self._burst = []
             self.events.append(TimelineEvent(start, "keys", f"Typed {n} key{'s' * (n != 1)}",
                                              {"count": n, "end_ms": self._burst_end}))
-            self.events.sort(key=lambda e: e.t_ms)
 
     def _event(self, t: int, obj: dict[str, Any]) -> None:
         self._mark(t, "event", str(obj.get("text") or obj.get("kind", "event")), obj)
@@ -554,6 +556,5 @@ class _EventBuilder:
         self._mark(t, "end", f"Session ended ({obj.get('reason', '?')})", obj)
 
     def finish(self) -> list[TimelineEvent]:
-        if self._burst:
-            self._close_burst(self._burst[-1])
+        self._close_burst()
         return self.events
