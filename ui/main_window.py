@@ -292,7 +292,8 @@ class MainWindow(QMainWindow):
 
     def on_session_started(self, accepted: m.Accepted) -> None:
         contact = self.console.current_contact
-        title = f"{contact.caller} · {contact.company}" if contact else ""
+        who = (self._caller_name(contact) or contact.caller) if contact else ""
+        title = f"{who} · {contact.company}" if contact else ""
         self.session_view.start(title)
         self.work.setCurrentWidget(self.session_view)
 
@@ -331,8 +332,10 @@ class MainWindow(QMainWindow):
         self.wrap_up_form.prefill(title=title, products=names, modules=modules,
                                   versions=versions,
                                   module=first_modules[0] if len(first_modules) == 1 else "")
-        self.wrap_banner.setText(self.tr("Wrapping up the contact from {0} ({1}).")
-                                 .format(contact.caller, contact.company))
+        self.wrap_banner.setText(
+            self.tr("Wrapping up the contact from {0} ({1}). Saving creates their ticket with "
+                    "this session and its recording linked, and sets you Ready.")
+            .format(self._caller_name(contact) or contact.caller, contact.company))
         self.work.setCurrentWidget(self._wrap_page)
 
     def on_wrap_up_saved(self, done: m.WrapUpDone) -> None:

@@ -51,9 +51,9 @@ class WrapUpForm(QFrame):
         self.classification.addItem(self.tr("Choose…"), None)
         for value, label in CLASSIFICATION_LABELS.items():
             self.classification.addItem(self.tr(label), value)
-        self.product = self._editable_combo()
-        self.module = self._editable_combo()
-        self.version = self._editable_combo()
+        self.product = self._editable_combo(self.tr("Product"))
+        self.module = self._editable_combo(self.tr("Module"))
+        self.version = self._editable_combo(self.tr("Version"))
         self.priority = QComboBox()
         for name in PRIORITIES:
             self.priority.addItem(self.tr(name.capitalize()), name)
@@ -75,10 +75,11 @@ class WrapUpForm(QFrame):
         self._connect_signals()
 
     @staticmethod
-    def _editable_combo() -> QComboBox:
+    def _editable_combo(placeholder: str) -> QComboBox:
         combo = QComboBox()
         combo.setEditable(True)
         combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        combo.lineEdit().setPlaceholderText(placeholder)
         return combo
 
     def _build_layout(self) -> None:

@@ -35,7 +35,7 @@ Traceback (most recent call last):
     raise FontMissing(name)
 erp.reports.fonts.FontMissing: 'SimSun' is not installed
 [16:02:14] Export failed: 导出失败 (code E-REP-0412)
-$ _"""
+$ """
 
 
 def customer_desktop(display: str) -> list[subprocess.Popen[bytes]]:
@@ -54,11 +54,11 @@ def customer_desktop(display: str) -> list[subprocess.Popen[bytes]]:
     log.write_text(CUSTOMER_LOG, encoding="utf-8")
     env = dict(os.environ, DISPLAY=display)
     term = subprocess.Popen(
-        ["xterm", "-geometry", "96x22+60+60", "-fa", "DejaVu Sans Mono", "-fs", "11",
+        ["xterm", "-geometry", "88x18+560+430", "-fa", "DejaVu Sans Mono", "-fs", "11",
          "-bg", "#0f172a", "-fg", "#e2e8f0", "-title", "ERP client",
          "-e", f"cat {log}; exec sleep 100000"], env=env)
     note = subprocess.Popen(
-        ["xmessage", "-geometry", "+760+520", "-center", "-buttons", "OK",
+        ["xmessage", "-geometry", "+60+660", "-buttons", "OK",
          "ERP client: the monthly export stopped working after yesterday's update."],
         env=env)
     return [term, note]
@@ -125,11 +125,19 @@ def run(out: Path) -> None:
             view = window.session_view
             wait_for(app, lambda: view.screen.screen_size().width() > 0, 20, "first frame")
             view.control_button.setChecked(True)
-            _pause(app, 3.0)
+            _pause(app, 2.0)
+            # The agent clicks into the customer's terminal and types a command (real input).
+            console.session.pointer(900, 700, 1)
+            console.session.pointer(900, 700, 0)
+            for char in "fc-list | grep -i simsun":
+                console.session.key(ord(char), True)
+                console.session.key(ord(char), False)
+                _pause(app, 0.04)
+            _pause(app, 0.3)
             view.chat.input.setText("Hello, I can see your screen: the SimSun font is "
                                     "missing since the update. I will install it now.")
             view.chat.on_send()
-            _pause(app, 2.0)
+            _pause(app, 0.4)
             window.grab().save(str(out / "session.png"))
 
             console.end_session()
@@ -141,6 +149,7 @@ def run(out: Path) -> None:
             form.title_edit.setText("Monthly report export fails: SimSun font missing")
             form.classification.setCurrentIndex(
                 form.classification.findData(m.Classification.ENVIRONMENT))
+            form.module.setEditText("General Ledger")
             form.notes.setPlainText("Export stopped after the update; the report module now "
                                     "needs SimSun. Installed the font remotely.")
             form.resolution.setPlainText("Installed SimSun; the 2026-10 export succeeded.")
