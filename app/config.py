@@ -87,6 +87,15 @@ SETTINGS: tuple[Setting, ...] = (
             "is offered to the next agent."),
     Setting("session_code_ttl_s", float, 600.0, "Seconds a session code stays valid."),
     Setting("demo", bool, False, "Seed sample data and sign in the demo agent."),
+    Setting("smtp_host", str, None, "SMTP server for customer e-mail notifications "
+            "(unset: e-mail stays in the outbox)."),
+    Setting("smtp_port", int, 25, "SMTP server port."),
+    Setting("smtp_sender", str, "Tandem Support <support@tandem.invalid>",
+            "From address of customer notifications."),
+    Setting("smtp_starttls", bool, True, "Use STARTTLS (required unless the SMTP host is "
+            "loopback)."),
+    Setting("smtp_username", str, None, "SMTP login, if the server needs one."),
+    Setting("smtp_password", str, None, "SMTP password (prefer TANDEM_SMTP_PASSWORD)."),
 )
 
 SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
