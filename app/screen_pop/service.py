@@ -18,7 +18,9 @@ from datetime import datetime
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import Connection, bindparam, func, or_, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.agents.models import Agent
@@ -261,14 +263,19 @@ class ScreenPopService:
         """Store a new report (latest -> previous) and return the machine with its changes."""
         if machine is None:
             hostname = str((environment or {}).get("hostname") or "")[:255]
-            if environment is not None or customer_id is not None:
-                db.add(Machine(machine_id=machine_key, customer_id=customer_id,
-                               contact_person_id=person_id, hostname=hostname,
-                               environment=environment,
-                               environment_reported_at=now if environment is not None else None,
-                               first_seen_at=now, last_seen_at=now))
-            return MachineInfo(machine_key, hostname, environment,
-                               now if environment is not None else None, None, (), False)
+            if environment is None and customer_id is None:
+                return MachineInfo(machine_key, hostname, None, None, None, (), False)
+            conn = db.connection()
+            if insert_machine_if_absent(conn, {
+                "machine_id": machine_key, "customer_id": customer_id,
+                "contact_person_id": person_id, "hostname": hostname, "environment": environment,
+                "environment_reported_at": now if environment is not None else None,
+                "first_seen_at": now, "last_seen_at": now,
+            }):
+                return MachineInfo(machine_key, hostname, environment,
+                                   now if environment is not None else None, None, (), False)
+            # Another lookup recorded this machine a moment ago: update that row instead.
+            machine = conn.execute(_MACHINE, {"machine_id": machine_key}).one()
 
         values: dict[str, Any] = {"last_seen_at": now}
         if customer_id is not None and machine.customer_id is None:
@@ -353,6 +360,26 @@ class ScreenPopService:
             int(count), round(float(mean), 2) if mean is not None else None,
             tuple(RatingSummary(r.score, r.comment, r.created_at, r.number) for r in recent),
         )
+
+
+def insert_machine_if_absent(conn: Connection, values: dict[str, Any]) -> bool:
+    """INSERT ... ON CONFLICT (machine_id) DO NOTHING; True when this call created the row.
+
+    Two rings from a new machine at once must not turn into a unique-constraint error.
+    """
+    dialect_insert = _CONFLICT_INSERTS.get(conn.dialect.name)
+    if dialect_insert is None:  # other backends: check, then insert
+        if conn.execute(_MACHINE, {"machine_id": values["machine_id"]}).first() is not None:
+            return False
+        conn.execute(insert(Machine), values)
+        return True
+    stmt = dialect_insert(Machine).values(**values).on_conflict_do_nothing(
+        index_elements=[Machine.machine_id])
+    return conn.execute(stmt).rowcount == 1
+
+
+_CONFLICT_INSERTS: dict[str, Callable[..., Any]] = {
+    "sqlite": sqlite_insert, "postgresql": postgresql_insert}
 
 
 def _environment(raw: Mapping[str, Any] | None) -> dict[str, Any] | None:

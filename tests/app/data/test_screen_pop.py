@@ -311,5 +311,23 @@ def test_on_postgresql(postgres_url: str) -> None:
         assert p.machine is not None and len(p.machine.changes) == 5
         assert len(p.sessions) == 1 and len(p.sessions[0].recording_ids) == 1
         assert not pg.lookup(ContactIdentity(email="x@nowhere.example")).known
+        fresh_machine = ContactIdentity(machine_id="a" * 32, environment=OLD_ENV)
+        first, second = pg.lookup(fresh_machine), pg.lookup(fresh_machine)
+        assert first.machine is not None and not first.machine.seen_before
+        assert second.machine is not None and second.machine.seen_before
+        assert first.company is not None and first.company.code == "HX-42"  # vendor code
     finally:
         engine.dispose()
+
+
+def test_machine_recorded_twice_at_once_is_not_an_error(database: Engine) -> None:
+    """Two rings from one new machine: the second insert yields, it does not raise."""
+    from app.screen_pop.service import insert_machine_if_absent
+
+    values = {"machine_id": "e" * 32, "customer_id": None, "contact_person_id": None,
+              "hostname": "H", "environment": {"hostname": "H"}, "environment_reported_at": NOW,
+              "first_seen_at": NOW, "last_seen_at": NOW}
+    with database.begin() as conn:
+        assert insert_machine_if_absent(conn, values) is True
+        assert insert_machine_if_absent(conn, values | {"hostname": "other"}) is False
+        assert conn.scalar(select(Machine.hostname).where(Machine.machine_id == "e" * 32)) == "H"
