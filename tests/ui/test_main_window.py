@@ -151,3 +151,15 @@ def test_geometry_is_remembered(qtbot, worker, settings) -> None:
     # The offscreen screen is 800x600, so Qt clamps the restored size; compare what was kept.
     assert settings.value("window/geometry") == expected
     assert second.width() >= second.minimumWidth()
+
+
+def test_shortcuts_accept_and_decline_the_ringing_contact(qtbot, window: MainWindow) -> None:
+    window.console.on_hub_event(ring(offer_id="o-7"))
+    with qtbot.waitSignal(window.ring_panel.decline_requested, timeout=1000) as blocker:
+        window.shortcuts["decline"].activated.emit()
+    assert blocker.args == ["o-7"]
+    window.console.on_hub_event(ring(offer_id="o-8"))
+    with qtbot.waitSignal(window.ring_panel.accept_requested, timeout=1000) as blocker:
+        window.shortcuts["accept"].activated.emit()
+    assert blocker.args == ["o-8"]
+    assert window.shortcuts["control"].key().toString() == "F9"
