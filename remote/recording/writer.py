@@ -56,6 +56,9 @@ class WriterSettings:
     composite_cost_screens: float = 0.25
     #: ... or more than this many records.
     composite_cost_records: int = 60
+    #: Records waiting for the disk beyond this (disk full, stalled storage) make appends
+    #: fail instead of growing the hub's memory without bound.
+    max_buffered_bytes: int = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,10 @@ def lock_file(fd: int) -> None:
         raise RecordingLocked("the recording is locked by a live writer") from None
 
 
+class RecordingBacklog(OSError):
+    """The disk is not taking the records (full or stalled); the recording stops growing."""
+
+
 class ChainAppender:
     """The chained-record state shared by the writer and repair: head, count, offset."""
 
@@ -88,20 +95,29 @@ class ChainAppender:
         self.count = count
         self.last_t = last_t
         self.chunks: list[bytes] = []
+        self.buffered = 0
+        self.limit = 2**62
 
     def add(self, rtype: RecordType, t_ms: int, payload: bytes) -> int:
+        if self.buffered + len(payload) > self.limit:
+            raise RecordingBacklog(f"{self.buffered} bytes of records are still waiting for "
+                                   "the disk; not recording more")
         t = min(max(int(t_ms), self.last_t), MAX_T_MS)
         head = RECORD_HEAD.pack(len(payload), rtype, t)
         digest = chain_hash(self.head, head, payload)
         offset = self.size
         self.chunks += (head, payload, digest)
         self.size += len(head) + len(payload) + len(digest)
+        self.buffered += len(head) + len(payload) + len(digest)
         self.head, self.count, self.last_t = digest, self.count + 1, t
         return offset
 
     def take(self) -> bytes:
         data, self.chunks = b"".join(self.chunks), []
         return data
+
+    def written(self, size: int) -> None:
+        self.buffered -= size
 
 
 def finish(chain: ChainAppender, anchors: list[IndexEntry], end: dict[str, Any],
@@ -132,6 +148,7 @@ class RecordingWriter:
         header_meta["frame_format"] = frame_format
         header = pack_header(header_meta)
         self._chain = ChainAppender(chain_seed(header), len(header), 0, 0)
+        self._chain.limit = self.settings.max_buffered_bytes
         # The header goes out at once (one small write, no fsync): a writer killed in its
         # first second still leaves a file that repair can close.
         os.write(self._fd, header)
@@ -255,19 +272,27 @@ class RecordingWriter:
         self._maybe_composite()
 
     def flush(self, sync: bool = True) -> None:
-        """Write the buffered records and (by default) fsync. Safe from any thread."""
+        """Write the buffered records and (by default) fsync. Safe from any thread.
+
+        On a write error the unwritten bytes stay buffered for the next attempt."""
         with self._io_lock:
             if self._fd < 0:
                 return  # closed
             with self._lock:
                 data = self._chain.take()
-            if data:
-                os.lseek(self._fd, self._flushed, os.SEEK_SET)
-                view = memoryview(data)
+            view = memoryview(data)
+            try:
                 while view:
+                    os.lseek(self._fd, self._flushed, os.SEEK_SET)
                     written = os.write(self._fd, view)
                     view = view[written:]
-                self._flushed += len(data)
+                    self._flushed += written
+                    with self._lock:
+                        self._chain.written(written)
+            finally:
+                if view:
+                    with self._lock:
+                        self._chain.chunks.insert(0, bytes(view))
             if sync and data:
                 os.fsync(self._fd)
 
@@ -318,6 +343,7 @@ class RecordingWriter:
         with self._lock:
             self._closed = True
             chain = self._chain
+            chain.limit = 2**62  # the closing records always go in
             finish(chain, self._anchors, {"reason": reason, "duration_ms": chain.last_t,
                                           **details})
         self.flush()

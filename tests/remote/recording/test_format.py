@@ -324,3 +324,20 @@ def test_a_writer_killed_before_its_first_flush_leaves_a_repairable_file(tmp_pat
     assert report.action == "repaired" and report.records_kept == 0
     with RecordingReader(path) as reader:
         assert reader.complete and reader.meta["session_id"] == "early"
+
+
+def test_records_stop_growing_when_the_disk_does_not_take_them(tmp_path: Path) -> None:
+    from remote.recording.writer import RecordingBacklog
+
+    path = tmp_path / "backlog.trec"
+    writer = RecordingWriter(path, settings=WriterSettings(max_buffered_bytes=2000),
+                             background=False)
+    writer.append(RecordType.EVENT, 0, b"{}" * 400)
+    with pytest.raises(RecordingBacklog):
+        writer.append(RecordType.EVENT, 1, b"{}" * 700)
+    count = writer.record_count
+    writer.flush()  # the disk catches up: appends work again
+    writer.append(RecordType.EVENT, 2, b"{}" * 700)
+    assert writer.record_count == count + 1
+    writer.close()
+    assert verify(path).complete
