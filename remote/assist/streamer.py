@@ -185,9 +185,10 @@ class ScreenStreamer:
                 if pending is None or pending:
                     hints = None if pending is None else _to_monitor(pending, mon)
                     t0 = time.perf_counter()
-                    frame = self._grab_into(grabber, frame, encoder, hints)
+                    grabbed, adopt = self._grab_into(grabber, frame, encoder, hints)
                     t1 = time.perf_counter()
-                    rects = encoder.encode(frame, hints, now)
+                    rects = encoder.encode(grabbed, hints, now, adopt=adopt)
+                    frame = None if adopt else grabbed
                     pending = []
                     if rects:
                         self.last_encode_s = encoder.last_stats.seconds
@@ -207,22 +208,31 @@ class ScreenStreamer:
             watcher.close()
             grabber.close()
 
-    def _grab_into(self, grabber: Any, frame: Any, encoder: Any, hints: list[Rect] | None) -> Any:
-        """The current screen: ``frame`` patched in the hinted bands, or a new full grab
-        (whose buffer then becomes the frame: no 8 MB copy per full-screen change)."""
+    def _grab_into(self, grabber: Any, frame: Any, encoder: Any,
+                   hints: list[Rect] | None) -> tuple[Any, bool]:
+        """The current screen and whether it is a fresh full grab.
+
+        Small changes patch the hinted tile bands into ``frame`` (a copy of the encoder's
+        model when the last full grab was handed to the encoder); big ones grab the whole
+        monitor, and that buffer is handed to the encoder as its new model (``adopt``), so a
+        full-screen change costs no 8 MB copy.
+        """
         height, width = encoder.height, encoder.width
-        if hints is not None and frame is not None:
+        if hints is not None:
             mask = encoder.candidate_tiles(hints)
             bands = [int(r) for r in mask.any(axis=1).nonzero()[0]]
-            if len(bands) <= 6 and mask.sum() * encoder.tile ** 2 < 0.4 * width * height:
+            if len(bands) <= 6 and mask.sum() * encoder.tile ** 2 < 0.4 * width * height \
+                    and encoder.has_model:
+                if frame is None:  # the last full grab became the encoder's model
+                    frame = encoder.model()
                 t = encoder.tile
                 for ty in bands:
                     cols = mask[ty].nonzero()[0]
                     x0, x1 = int(cols[0]) * t, min((int(cols[-1]) + 1) * t, width)
                     y0, y1 = ty * t, min((ty + 1) * t, height)
                     frame[y0:y1, x0:x1] = grabber.grab_area(x0, y0, x1 - x0, y1 - y0)
-                return frame
-        return grabber.grab()
+                return frame, False
+        return grabber.grab(), True
 
     def _emit_frame(self, rects: list[Any], full: bool) -> None:
         chunk: list[Any] = []

@@ -117,6 +117,15 @@ class ScreenEncoder:
         self._lossy[:] = False
 
     @property
+    def has_model(self) -> bool:
+        """True once a frame was encoded since the last ``reset``."""
+        return self._has_frame
+
+    def model(self) -> np.ndarray:
+        """A copy of the screen as the viewer will have it after refreshes."""
+        return self._prev.copy()
+
+    @property
     def pending_refresh(self) -> int:
         """Number of tiles the viewer holds lossily (waiting for a lossless refresh)."""
         return int(self._lossy.sum())
@@ -128,8 +137,13 @@ class ScreenEncoder:
         return float(self._changed_at[self._lossy].min()) + self.settle_s
 
     def encode(self, frame: np.ndarray, hints: Iterable[Rect] | None = None,
-               now: float | None = None) -> list[EncodedRect]:
-        """Rectangles that turn the previous frame into ``frame`` (empty if unchanged)."""
+               now: float | None = None, adopt: bool = False) -> list[EncodedRect]:
+        """Rectangles that turn the previous frame into ``frame`` (empty if unchanged).
+
+        ``adopt``: ``frame`` is a fresh, writable buffer the caller will not touch again;
+        the encoder keeps it as its model instead of copying the changed tiles (saves an
+        8 MB copy per full-screen change). ``model()`` gives the caller a copy back.
+        """
         started = time.perf_counter()
         now = time.monotonic() if now is None else now
         if frame.shape != (self.height, self.width, 4):
@@ -156,7 +170,13 @@ class ScreenEncoder:
                 classes = self._classify(cur32, dirty)
         rects = self._merge(classes, cur32)
         out = copies + self._encode_rects(frame, cur32, rects)
-        self._commit(cur32, dirty, classes, now)
+        if adopt and frame.flags.writeable:
+            self._prev = frame
+            self._prev32 = cur32
+            self._changed_at[dirty] = now
+            self._lossy[dirty] = classes[dirty] == TileClass.LOSSY
+        else:
+            self._commit(cur32, dirty, classes, now)
         self.last_stats = EncodeStats(
             dirty_tiles=int(dirty.sum()), rects=len(out), bytes=sum(len(r.data) for r in out),
             lossy_tiles=int((classes == TileClass.LOSSY).sum()), copy_rects=len(copies),

@@ -165,9 +165,14 @@ class ForwardingRelay:
         return [msg for msg in self.received
                 if isinstance(msg, (m.ScreenLayout, m.FrameUpdate, m.CursorShape, m.CursorPos))]
 
-    async def wait_for(self, predicate: Callable[[Any], bool], timeout: float = 20.0) -> Any:
+    def mark(self) -> int:
+        """Position in ``received``: pass as ``since`` to wait only for later messages."""
+        return len(self.received)
+
+    async def wait_for(self, predicate: Callable[[Any], bool], timeout: float = 20.0,
+                       since: int = 0) -> Any:
         async def scan() -> Any:
-            seen = 0
+            seen = since
             while True:
                 for msg in self.received[seen:]:
                     if predicate(msg):

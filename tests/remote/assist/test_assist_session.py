@@ -96,8 +96,9 @@ def test_assist_enforces_consent_itself(xvfb, tmp_path: Path) -> None:
             assert relay.screen_messages() == []
             assert pointer(xvfb.display) != (11, 12)
 
+            mark = relay.mark()
             await assist.answer("3")  # decline
-            await relay.wait_for(lambda msg: msg == m.Consent(ConsentLevel.NONE))
+            await relay.wait_for(lambda msg: msg == m.Consent(ConsentLevel.NONE), since=mark)
             await relay.sync()
             assert relay.screen_messages() == []
 
@@ -111,14 +112,16 @@ def test_assist_enforces_consent_itself(xvfb, tmp_path: Path) -> None:
 
             await relay.send(m.ConsentRequest(ConsentLevel.CONTROL))
             await assist.read_until("Allow Agent Smith")
+            mark = relay.mark()
             await assist.answer("2")
-            await relay.wait_for(lambda msg: msg == m.Consent(ConsentLevel.CONTROL))
+            await relay.wait_for(lambda msg: msg == m.Consent(ConsentLevel.CONTROL), since=mark)
             await relay.send(m.PointerEvent(321, 123, 0))
             await relay.sync()
             assert pointer(xvfb.display) == (321, 123)
 
+            mark = relay.mark()
             await assist.answer("v")  # the customer drops to view only
-            await relay.wait_for(lambda msg: msg == m.Consent(ConsentLevel.VIEW))
+            await relay.wait_for(lambda msg: msg == m.Consent(ConsentLevel.VIEW), since=mark)
             await relay.send(m.PointerEvent(31, 32, 0))
             await relay.sync()
             assert pointer(xvfb.display) == (321, 123)

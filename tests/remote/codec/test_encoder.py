@@ -195,3 +195,21 @@ def test_wrong_frame_shape_is_refused() -> None:
         enc.encode(np.zeros((100, 101, 4), np.uint8))
     with pytest.raises(ValueError):
         ScreenEncoder(0, 10)
+
+
+def test_adopted_frames_become_the_model_without_changing_output() -> None:
+    frames = [photo(240, 320, phase) for phase in (0, 9, 18)]
+    frames.append(frames[-1].copy())
+    frames[-1][10:20, 10:20] = 0
+    a, b = ScreenEncoder(320, 240, parallel=False), ScreenEncoder(320, 240, parallel=False)
+    fa, fb_ = Framebuffer(320, 240), Framebuffer(320, 240)
+    for i, frame in enumerate(frames):
+        adopted = frame.copy()
+        out_a = a.encode(adopted, now=float(i), adopt=True)
+        out_b = b.encode(frame.copy(), now=float(i))
+        assert out_a == out_b
+        fa.apply(out_a)
+        fb_.apply(out_b)
+        assert np.array_equal(a.model(), frame) and a.model() is not adopted
+    fa.apply(a.refresh(10**9, now=99.0))
+    assert same(fa, frames[-1])
