@@ -373,9 +373,9 @@ def insert_machine_if_absent(conn: Connection, values: dict[str, Any]) -> bool:
             return False
         conn.execute(insert(Machine), values)
         return True
-    stmt = dialect_insert(Machine).values(**values).on_conflict_do_nothing(
-        index_elements=[Machine.machine_id])
-    return conn.execute(stmt).rowcount == 1
+    stmt = (dialect_insert(Machine).values(**values)
+            .on_conflict_do_nothing(index_elements=[Machine.machine_id]).returning(Machine.id))
+    return conn.execute(stmt).first() is not None
 
 
 _CONFLICT_INSERTS: dict[str, Callable[..., Any]] = {
