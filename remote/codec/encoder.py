@@ -106,6 +106,8 @@ class ScreenEncoder:
         self._prev32 = self._prev.view(np.uint32).reshape(height, width)
         self._lossy = np.zeros((self.nty, self.ntx), bool)
         self._changed_at = np.zeros((self.nty, self.ntx), float)
+        self._lossy_streak = np.zeros((self.nty, self.ntx), np.int32)
+        self._frames = 0
         self._has_frame = False
         self.last_stats = EncodeStats(0, 0, 0, 0, 0, 0.0)
 
@@ -168,6 +170,9 @@ class ScreenEncoder:
             if copies:
                 dirty = self._dirty_tiles(cur32, dirty)
                 classes = self._classify(cur32, dirty)
+        lossy_now = classes == TileClass.LOSSY
+        self._lossy_streak = np.where(lossy_now, self._lossy_streak + 1,
+                                      np.where(dirty, 0, self._lossy_streak))
         rects = self._merge(classes, cur32)
         out = copies + self._encode_rects(frame, cur32, rects)
         if adopt and frame.flags.writeable:
@@ -338,9 +343,15 @@ class ScreenEncoder:
         """
         classes = np.zeros(dirty.shape, np.uint8)
         t = self.tile
+        self._frames += 1
+        recheck = self._frames % 8 == 0
         for ty in np.flatnonzero(dirty.any(axis=1)):
             cols = np.flatnonzero(dirty[ty])
             tx0, tx1 = int(cols[0]), int(cols[-1]) + 1
+            if not recheck and (self._lossy_streak[ty, cols] >= 3).all():
+                # Video keeps being video: skip the statistics, re-check every 8th frame.
+                classes[ty, cols] = TileClass.LOSSY
+                continue
             y0, y1 = int(ty) * t, min((int(ty) + 1) * t, self.height)
             x0, x1 = tx0 * t, min(tx1 * t, self.width)
             band = cur32[y0:y1:4, x0:x1]
