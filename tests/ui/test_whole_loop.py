@@ -30,6 +30,7 @@ from tests.ui.support import (
 from ui.console import Console
 from ui.main import AssistProcess, write_demo_vendor_config
 from ui.main_window import MainWindow
+from ui.signin_dialog import SignInDialog
 
 embedded = pytest.importorskip("app.hub.embedded", reason="HUB's EmbeddedHub not there yet")
 pytest.importorskip("remote.assist.main", reason="ASSIST's tandem-assist not there yet")
@@ -243,7 +244,7 @@ def test_customer_ends_the_session(qtbot, xvfb, window: MainWindow, start_assist
     qtbot.waitUntil(lambda: console.state is m.AgentState.WRAP_UP, timeout=5000)
 
 
-def test_hub_connection_lost_and_restored(qtbot, hub_config, worker, settings) -> None:
+def test_not_ready_with_reason_then_hub_lost_and_restored(qtbot, hub_config, worker, settings) -> None:
     hub_config.resolved_data_dir.mkdir(parents=True, exist_ok=True)
     server = embedded.EmbeddedHub(hub_config)
     url = server.start()
@@ -253,6 +254,10 @@ def test_hub_connection_lost_and_restored(qtbot, hub_config, worker, settings) -
     try:
         with qtbot.waitSignal(console.signed_in, timeout=20000):
             console.sign_in("demo", "demo")
+        with qtbot.waitSignal(console.state_changed, timeout=10000,
+                              check_params_cb=lambda s, *_: s is m.AgentState.NOT_READY):
+            console.set_state(m.AgentState.NOT_READY, "Lunch")
+        assert win.state_widget.text() == "Not ready: Lunch"
         with qtbot.waitSignal(console.connection_changed, timeout=15000,
                               check_params_cb=lambda up, _t: not up):
             server.stop()
@@ -266,3 +271,21 @@ def test_hub_connection_lost_and_restored(qtbot, hub_config, worker, settings) -
         console.shutdown()
         server.stop()
 
+
+
+def test_wrong_password_is_refused_with_a_clear_message(qtbot, hub, worker) -> None:
+    console = Console(hub.url, worker)
+    dialog = SignInDialog(hub.url)
+    qtbot.addWidget(dialog)
+    dialog.sign_in_requested.connect(console.sign_in)
+    console.sign_in_refused.connect(dialog.refused)
+    dialog.login.setText("admin")
+    dialog.password.setText("not the password")
+    try:
+        with qtbot.waitSignal(console.sign_in_refused, timeout=20000) as refused:
+            qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
+        reason, _retry_after = refused.args
+        assert reason and reason in dialog.error.text()
+        assert console.login is None
+    finally:
+        console.shutdown()
