@@ -74,7 +74,7 @@ def normalize_phone(raw: str | None, default_region: str = "CN") -> str | None:
     Accepts international (+86 ..., 0086 ...), national (010-6552 1234, 138 1234 5678) and
     spaced/dashed/bracketed forms; national forms are read in ``default_region``.
     """
-    if not raw or len(raw) > 64:
+    if not isinstance(raw, str) or not raw or len(raw) > 64:
         return None
     try:
         number = phonenumbers.parse(raw, default_region)
@@ -86,7 +86,7 @@ def normalize_phone(raw: str | None, default_region: str = "CN") -> str | None:
 
 
 def normalize_email(raw: str | None) -> str | None:
-    if not raw:
+    if not isinstance(raw, str) or not raw:
         return None
     email = raw.strip().lower()
     if email.startswith("mailto:"):
@@ -97,7 +97,7 @@ def normalize_email(raw: str | None) -> str | None:
 
 
 def _clean(raw: str | None) -> str | None:
-    if raw is None:
+    if not isinstance(raw, str):
         return None
     value = raw.strip()
     return value if value and len(value) <= MAX_IDENTIFIER_CHARS else None

@@ -248,6 +248,7 @@ def test_unknown_machine_is_remembered(service: ScreenPopService, factory: sessi
     ContactIdentity(machine_id="m" * 5000),
     ContactIdentity(environment={"k": 1}),
     ContactIdentity(environment=["not", "a", "mapping"]),  # type: ignore[arg-type]
+    ContactIdentity(phone=13812345678, email=5, customer_code=7, machine_id=1.5),  # type: ignore[arg-type]
 ])
 def test_malformed_identifiers_give_unknown(service: ScreenPopService, identity: ContactIdentity) -> None:
     p = service.lookup(identity)
