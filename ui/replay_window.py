@@ -146,8 +146,12 @@ class RecordingsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.addWidget(self.list)
+        self._open_recording = open_recording
+        self._connect_signals()
+
+    def _connect_signals(self) -> None:
         self.list.filters_changed.connect(self.on_filters_changed)
-        self.list.recording_activated.connect(open_recording)
+        self.list.recording_activated.connect(self._open_recording)
 
     def refresh(self) -> None:
         self.on_filters_changed(self.list.filters())

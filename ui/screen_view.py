@@ -90,12 +90,15 @@ class ScreenView(QWidget):
         self._motion_timer = QTimer(self)
         self._motion_timer.setSingleShot(True)
         self._motion_timer.setInterval(MOTION_INTERVAL_MS)
-        self._motion_timer.timeout.connect(self.on_motion_timer)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(320, 200)
+        self._connect_signals()
+
+    def _connect_signals(self) -> None:
+        self._motion_timer.timeout.connect(self.on_motion_timer)
 
     # --- framebuffer ---------------------------------------------------------------------
 
