@@ -25,7 +25,6 @@ from remote.codec.decoder import DecodeError, Framebuffer
 from remote.protocol.encodings import EncodedRect
 from remote.recording.format import (
     HASH_SIZE,
-    JSON_TYPES,
     MAX_PAYLOAD,
     RECORD_HEAD,
     TRAILER,
@@ -219,8 +218,11 @@ class RecordingReader:
         """Timeline marks: consent, control, chat, clicks, key bursts, start/end, recovery."""
         builder = _EventBuilder(key_burst_gap_ms)
         for rec in self.records():
-            if rec.type in JSON_TYPES:
-                builder.add(rec, self.json(rec))
+            if rec.type in builder.handled:
+                try:
+                    builder.add(rec, self.json(rec))
+                except FormatError as exc:
+                    log.warning("recording %s: %s", self.path, exc)
         return builder.finish()
 
     # ---- seeking ---------------------------------------------------------------------------
@@ -496,6 +498,7 @@ class _EventBuilder:
             RecordType.RECOVERED: self._recovered,
             RecordType.END: self._end,
         }
+        self.handled = frozenset(self._handlers)
 
     def add(self, rec: RecordInfo, obj: dict[str, Any]) -> None:
         handler = self._handlers.get(rec.type)
