@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QToolButton, QWidget
 
@@ -13,11 +13,11 @@ from ui.look import styled
 from ui.ring_panel import format_duration
 
 STATE_LABELS: dict[m.AgentState, str] = {
-    m.AgentState.READY: "Ready",
-    m.AgentState.NOT_READY: "Not ready",
-    m.AgentState.BUSY: "In session",
-    m.AgentState.WRAP_UP: "Wrap-up",
-    m.AgentState.OFFLINE: "Offline",
+    m.AgentState.READY: QT_TRANSLATE_NOOP("AgentStateWidget", "Ready"),
+    m.AgentState.NOT_READY: QT_TRANSLATE_NOOP("AgentStateWidget", "Not ready"),
+    m.AgentState.BUSY: QT_TRANSLATE_NOOP("AgentStateWidget", "In session"),
+    m.AgentState.WRAP_UP: QT_TRANSLATE_NOOP("AgentStateWidget", "Wrap-up"),
+    m.AgentState.OFFLINE: QT_TRANSLATE_NOOP("AgentStateWidget", "Offline"),
 }
 STATE_COLOURS: dict[m.AgentState, str] = {
     m.AgentState.READY: "#16a34a",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QSettings, QSize, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSettings, QSize, Qt
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -45,18 +45,18 @@ SHORTCUTS = {
 }
 
 RING_END_TEXTS = {
-    "timeout": "The contact was not answered in time and went back to the queue.",
-    "abandoned": "The customer stopped waiting.",
-    "taken": "Another agent took the contact.",
-    "declined": "You declined the contact; it went back to the queue.",
+    "timeout": QT_TRANSLATE_NOOP("MainWindow", "The contact was not answered in time and went back to the queue."),
+    "abandoned": QT_TRANSLATE_NOOP("MainWindow", "The customer stopped waiting."),
+    "taken": QT_TRANSLATE_NOOP("MainWindow", "Another agent took the contact."),
+    "declined": QT_TRANSLATE_NOOP("MainWindow", "You declined the contact; it went back to the queue."),
 }
 
 SESSION_END_TEXTS = {
-    "customer_ended": "The customer ended the session. Wrap up when you are ready.",
-    "ended_by_customer": "The customer ended the session. Wrap up when you are ready.",
-    "agent_ended": "You ended the session. Wrap up when you are ready.",
-    "ended_by_agent": "You ended the session. Wrap up when you are ready.",
-    "peer_lost": "The customer's connection was lost. Wrap up when you are ready.",
+    "customer_ended": QT_TRANSLATE_NOOP("MainWindow", "The customer ended the session. Wrap up when you are ready."),
+    "ended_by_customer": QT_TRANSLATE_NOOP("MainWindow", "The customer ended the session. Wrap up when you are ready."),
+    "agent_ended": QT_TRANSLATE_NOOP("MainWindow", "You ended the session. Wrap up when you are ready."),
+    "ended_by_agent": QT_TRANSLATE_NOOP("MainWindow", "You ended the session. Wrap up when you are ready."),
+    "peer_lost": QT_TRANSLATE_NOOP("MainWindow", "The customer's connection was lost. Wrap up when you are ready."),
 }
 
 
