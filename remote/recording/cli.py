@@ -39,12 +39,12 @@ def _info(args: argparse.Namespace) -> int:
         return 0
     state = "closed cleanly" if info["complete"] else "INCOMPLETE (no footer)"
     print(f"{args.file}: {state}")
-    print(f"  duration   {info['duration_ms'] / 1000:.1f} s")
-    print(f"  size       {info['size_bytes'] / 1e6:.2f} MB, {info['records']} records, "
+    print(f"  {'duration':<13} {info['duration_ms'] / 1000:.1f} s")
+    print(f"  {'size':<13} {info['size_bytes'] / 1e6:.2f} MB, {info['records']} records, "
           f"{info['anchors']} seek anchors")
-    print(f"  chain head {info['chain_head']}")
-    for key, value in sorted(reader.meta.items()):
-        print(f"  {key:<10} {value}")
+    print(f"  {'chain head':<13} {info['chain_head']}")
+    for key, value in sorted(info["meta"].items()):
+        print(f"  {key:<13} {value}")
     if args.events:
         for e in events:
             print(f"  {e.t_ms / 1000:9.1f} s  {e.kind:<9} {e.text}")
