@@ -264,7 +264,8 @@ class Desk:
         return current, since
 
     def notice_for(self, profile: m.AgentProfile) -> str:
-        return self.services.notice
+        """Start-up notice (first admin's password file, demo sign-in) for admins only."""
+        return self.services.notice if profile.role is m.Role.ADMIN or self.config.demo else ""
 
     async def set_status(self, agent_id: int, status: m.AgentState,
                          reason: str | None) -> m.StatusChanged:
