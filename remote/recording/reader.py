@@ -14,7 +14,7 @@ import logging
 import mmap
 import os
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from remote.codec.decoder import DecodeError, Framebuffer
-from remote.protocol.encodings import EncodedRect
+from remote.protocol.encodings import EncodedRect, Encoding
 from remote.recording.format import (
     HASH_SIZE,
     MAX_PAYLOAD,
@@ -284,7 +284,7 @@ class Playback:
         if anchor.kind is AnchorKind.KEYFRAME:
             keyframe = Keyframe.unpack(reader.payload(rec))
             self.framebuffer = blank_framebuffer(keyframe.width, keyframe.height)
-            self._paint_bands(keyframe, range(len(keyframe.bands)))
+            self._bands_step(keyframe, range(len(keyframe.bands))).paint(self)
             as_of = reader.record_at(keyframe.as_of)
             self.last_offset, self.next_offset, self.t_ms = as_of.offset, as_of.end, as_of.t_ms
         else:
@@ -294,34 +294,39 @@ class Playback:
             self.last_offset, self.next_offset, self.t_ms = rec.offset, rec.end, rec.t_ms
 
     def _load_vkey(self, vk: VirtualKeyframe) -> None:
+        """Rebuild the screen from a virtual keyframe: decode everything it names in
+        parallel, then paint in replay order."""
         reader = self.reader
         self.framebuffer = blank_framebuffer(vk.width, vk.height)
         cells = vk.cells_of()
         pins: dict[int, list[tuple[int, int, int, int]]] = {}
         for i, region in vk.pins:
             pins.setdefault(i, []).append(region)
+        steps: list[_Step] = []
         for i in vk.replay_order():
             rec = reader.record_at(int(vk.entries[i]))
             owned = cells.get(i)
             regions = pins.get(i, [])
             if rec.type is RecordType.KEYFRAME:
-                self._load_keyframe_part(rec, vk, owned, regions)
+                steps.append(self._keyframe_step(rec, vk, owned, regions))
             else:
-                self._apply([r for r in reader.rects(rec)
-                             if _needed(r, owned, regions, vk.cell)])
+                steps.append(self._rects_step([r for r in reader.rects(rec)
+                                               if _needed(r, owned, regions, vk.cell)]))
+        for step in steps:
+            step.paint(self)
 
-    def _load_keyframe_part(self, rec: RecordInfo, vk: VirtualKeyframe,
-                            owned: np.ndarray | None, pins: list[tuple[int, int, int, int]]
-                            ) -> None:
+    def _keyframe_step(self, rec: RecordInfo, vk: VirtualKeyframe,
+                       owned: np.ndarray | None, pins: list[tuple[int, int, int, int]]
+                       ) -> _Step:
         """Inflate only the bands of a composite keyframe that the map still needs."""
         try:
             keyframe = Keyframe.unpack(self.reader.payload(rec))
         except FormatError as exc:
             log.warning("recording %s: keyframe at %d skipped: %s", self.reader.path,
                         rec.offset, exc)
-            return
+            return _Step()
         if (keyframe.width, keyframe.height) != (vk.width, vk.height):
-            return
+            return _Step()
         rows: set[int] = set()
         if owned is not None and len(owned):
             for cell_row in np.unique(owned[:, 0]).tolist():
@@ -330,24 +335,17 @@ class Playback:
                                   -(-min(y0 + vk.cell, vk.height) // keyframe.band_rows)))
         for _x, y, _w, h in pins:
             rows.update(range(y // keyframe.band_rows, -(-(y + h) // keyframe.band_rows)))
-        self._paint_bands(keyframe, [i for i in sorted(rows) if i < len(keyframe.bands)])
+        return self._bands_step(keyframe, [i for i in sorted(rows) if i < len(keyframe.bands)])
 
-    def _paint_bands(self, keyframe: Keyframe, indices: Iterable[int]) -> None:
-        """Inflate bands in parallel (zlib releases the GIL) and copy them in."""
-        assert self.framebuffer is not None
-        pixels = self.framebuffer.pixels
+    def _bands_step(self, keyframe: Keyframe, indices: Iterable[int]) -> _Step:
+        pool = _pool()
+        return _Step([((0, y0, keyframe.width, y1 - y0), pool.submit(keyframe.decode_band, i))
+                      for i in indices for y0, y1 in [keyframe.band_span(i)]])
 
-        def paint(index: int) -> None:
-            try:
-                band = keyframe.decode_band(index)
-            except FormatError as exc:
-                log.warning("recording %s: %s", self.reader.path, exc)
-                return
-            y0, y1 = keyframe.band_span(index)
-            pixels[y0:y1] = band
-
-        for _ in _band_pool().map(paint, indices):
-            pass
+    def _rects_step(self, rects: list[EncodedRect]) -> _Step:
+        pool = _pool()
+        return _Step([(rect, pool.submit(_decode_rect, rect)) if rect.encoding in _DECODED
+                      else (rect, None) for rect in rects])
 
     def advance(self, t_ms: int) -> bool:
         """Apply every record up to ``t_ms``; True if the picture changed (the pointer
@@ -376,19 +374,52 @@ class Playback:
         return changed
 
     def _apply(self, rects: list[EncodedRect]) -> None:
-        assert self.framebuffer is not None
-        for rect in rects:
+        self._rects_step(rects).paint(self)
+
+
+#: Encodings decoded on the pool into a scratch buffer (SOLID and COPY are applied in place).
+_DECODED = frozenset({Encoding.JPEG, Encoding.WEBP, Encoding.PNG, Encoding.ZLIB})
+
+
+def _decode_rect(rect: EncodedRect) -> np.ndarray:
+    """Decode one rectangle on its own (pool thread): an (h, w, 4) BGRX array."""
+    scratch = Framebuffer(rect.w, rect.h)
+    scratch.apply((EncodedRect(0, 0, rect.w, rect.h, rect.encoding, rect.data),))
+    return scratch.pixels
+
+
+class _Step:
+    """One entry of a replay: areas with their decoded pixels (futures), or rectangles to
+    apply in place (SOLID, COPY), painted in order."""
+
+    def __init__(self, parts: list[tuple[Any, Future[np.ndarray] | None]] | None = None) -> None:
+        self.parts = parts or []
+
+    def paint(self, playback: Playback) -> None:
+        fb = playback.framebuffer
+        assert fb is not None
+        for area, future in self.parts:
             try:
-                self.framebuffer.apply((rect,))
-            except DecodeError as exc:
-                log.warning("recording %s: bad rectangle skipped: %s", self.reader.path, exc)
+                if future is None:
+                    fb.apply((area,))
+                    continue
+                pixels = future.result()
+                x, y, w, h = (area.x, area.y, area.w, area.h) if isinstance(
+                    area, EncodedRect) else area
+                if x < 0 or y < 0 or x + w > fb.width or y + h > fb.height:
+                    raise DecodeError(f"rect {w}x{h}+{x}+{y} outside the "
+                                      f"{fb.width}x{fb.height} screen")
+                fb.pixels[y:y + h, x:x + w] = pixels
+            except (DecodeError, FormatError) as exc:
+                log.warning("recording %s: bad rectangle skipped: %s", playback.reader.path,
+                            exc)
 
 
 _BLANKS: dict[tuple[int, int], np.ndarray] = {}
 _POOL: ThreadPoolExecutor | None = None
 
 
-def _band_pool() -> ThreadPoolExecutor:
+def _pool() -> ThreadPoolExecutor:
     global _POOL
     if _POOL is None:
         _POOL = ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2)),
