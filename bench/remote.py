@@ -1,8 +1,8 @@
 """Benchmark of the remote core: Tandem Assist -> relay -> viewer on a 1080p Xvfb.
 
 Starts its own Xvfb 1920x1080x24, the standalone relay and Tandem Assist (auto-consent
-control, terminal mode) as separate processes, and a viewer in this process (decoder +
-acks, input through the protocol). Workloads: idle desktop, typing into xterm through
+control, terminal mode) as separate processes, and PROTO's headless ViewerClient in this
+process (decoder, acks after apply, input through the protocol). Workloads: idle desktop, typing into xterm through
 the viewer's key events (closed loop at 20 chars/s), scrolling text in xterm (30 lines/s),
 dragging a window (60 moves/s), a full-screen video-like image (60 fps source), and the
 typing workload again through a 2 Mbit/s throttling TCP proxy.
@@ -257,71 +257,49 @@ class Meter:
 
 
 class BenchViewer:
-    """Joins a session, decodes every frame into a Framebuffer, acks, measures."""
+    """PROTO's headless ``ViewerClient`` (decoder, ack after apply, input) plus counters."""
 
-    def __init__(self, sock: Any) -> None:
-        from remote.codec.decoder import Framebuffer
-
-        self.sock = sock
-        self.fb: Framebuffer | None = None
+    def __init__(self, client: Any) -> None:
+        self.client = client
         self.meter = Meter()
         self.frame_event = asyncio.Event()
-        self.last_frame_rects: list[Any] = []
         self.task: asyncio.Task[None] | None = None
-        self.consent = ""
 
     @classmethod
     async def join(cls, url: str, code: str) -> BenchViewer:
-        from remote import transport
-        from remote.protocol import messages as m
+        from remote.viewer.client import ViewerClient
 
-        sock = await transport.connect(url, m.Role.VIEWER)
-        await sock.send(m.ViewerJoin(code))
-        viewer = cls(sock)
+        client = ViewerClient(url, code, ping_interval_s=None)
+        await client.connect()
+        viewer = cls(client)
         viewer.task = asyncio.create_task(viewer._run())
         return viewer
 
     async def _run(self) -> None:
-        from remote import transport
-        from remote.codec.decoder import Framebuffer
-        from remote.protocol import codec
-        from remote.protocol import messages as m
+        from remote.protocol.codec import encode
+        from remote.viewer.client import FrameApplied
 
-        conn = self.sock.conn
-        original = conn.receive_data
-
-        def counting(data: Any) -> None:  # count wire bytes of every message
-            self.meter.bytes += len(data)
-            original(data)
-
-        conn.receive_data = counting
-        try:
-            while True:
-                msg = await self.sock.receive()
-                if isinstance(msg, m.ScreenLayout):
-                    self.fb = Framebuffer(msg.width, msg.height)
-                elif isinstance(msg, m.FrameUpdate) and self.fb is not None:
-                    await asyncio.to_thread(self.fb.apply, msg.rects)
-                    self.meter.frames += 1
-                    area = sum(r.w * r.h for r in msg.rects if r.encoding != 6)
-                    if area >= 0.9 * self.fb.width * self.fb.height:
-                        self.meter.big_frames += 1
-                    self.last_frame_rects = list(msg.rects)
-                    self.frame_event.set()
-                    await self.sock.send(m.FrameAck(msg.seq))
-                elif isinstance(msg, m.Consent):
-                    self.consent = msg.level.value
-        except transport.TransportError:
-            pass
-        del codec
+        async for event in self.client.events():
+            if isinstance(event, FrameApplied):
+                fb = self.client.framebuffer
+                self.meter.bytes += event.nbytes
+                self.meter.frames += 1
+                area = sum(w * h for _, _, w, h in event.dirty)
+                if fb is not None and area >= 0.9 * fb.width * fb.height:
+                    self.meter.big_frames += 1
+                self.frame_event.set()
+            else:
+                try:  # cursor, layout, consent...: count their wire size too
+                    self.meter.bytes += len(encode(event))
+                except TypeError:
+                    pass  # Disconnected/Resumed/Closed are not messages
 
     def reset_meter(self) -> None:
         self.meter = Meter()
 
-    async def wait_frame(self, timeout: float) -> list[Any]:
+    async def wait_frame(self, timeout: float) -> None:
         self.frame_event.clear()
         await asyncio.wait_for(self.frame_event.wait(), timeout)
-        return self.last_frame_rects
 
     async def settle(self, quiet_s: float = 1.0, timeout: float = 20.0) -> None:
         """Wait until no frame arrived for ``quiet_s`` (initial frame and refresh done)."""
@@ -333,19 +311,17 @@ class BenchViewer:
                 return
 
     async def key(self, keysym: int) -> None:
-        from remote.protocol import messages as m
+        await self.client.tap_key(keysym)
 
-        await self.sock.send(m.KeyEvent(keysym, True))
-        await self.sock.send(m.KeyEvent(keysym, False))
+    async def send_key(self, keysym: int, down: bool) -> None:
+        await self.client.send_key(keysym, down)
 
     async def pointer(self, x: int, y: int, buttons: int = 0) -> None:
-        from remote.protocol import messages as m
-
-        await self.sock.send(m.PointerEvent(x, y, buttons))
+        await self.client.send_pointer(x, y, buttons)
 
     async def close(self) -> None:
         with contextlib.suppress(Exception):
-            await self.sock.close()
+            await self.client.close()
         if self.task:
             self.task.cancel()
 
@@ -410,9 +386,9 @@ class Bench:
             except TimeoutError:
                 latencies.append(2000.0)
             if i % 40 == 0:  # clear the line now and then (Ctrl+U) so it never wraps
-                await viewer.sock.send(_key(XK_CONTROL_L, True))
+                await viewer.send_key(XK_CONTROL_L, True)
                 await viewer.key(ord("u"))
-                await viewer.sock.send(_key(XK_CONTROL_L, False))
+                await viewer.send_key(XK_CONTROL_L, False)
             delay = sent + 0.05 - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
@@ -505,6 +481,7 @@ class Bench:
         r["full_kbps"] = round(viewer.meter.kbps(), 1)
         self.procs.stop(video)
         await viewer.settle(1.0)
+        await asyncio.sleep(1.5)  # the assist returns freed buffers 1 s after the last frame
         r["assist_rss_mb"] = round(rss_mb(pid), 1)
         r["assist_peak_rss_mb"] = round(rss_mb(pid, "VmHWM"), 1)
         await viewer.close()
@@ -524,12 +501,6 @@ class Bench:
         finally:
             await proxy.stop()
         return r
-
-
-def _key(keysym: int, down: bool) -> Any:
-    from remote.protocol import messages as m
-
-    return m.KeyEvent(keysym, down)
 
 
 def _p95(values: list[float]) -> float:
