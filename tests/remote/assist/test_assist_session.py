@@ -107,6 +107,7 @@ def test_assist_enforces_consent_itself(xvfb, tmp_path: Path) -> None:
             await assist.answer("1")  # view only
             await relay.wait_for(lambda msg: isinstance(msg, m.FrameUpdate))
             await relay.send(m.PointerEvent(21, 22, 0))
+            await relay.send(m.ClipboardText("abc"))  # the agent's clipboard needs control
             await relay.sync()
             assert pointer(xvfb.display) != (21, 22)
 
@@ -116,8 +117,17 @@ def test_assist_enforces_consent_itself(xvfb, tmp_path: Path) -> None:
             await assist.answer("2")
             await relay.wait_for(lambda msg: msg == m.Consent(ConsentLevel.CONTROL), since=mark)
             await relay.send(m.PointerEvent(321, 123, 0))
+            await relay.send(m.ClipboardText("abcde"))
             await relay.sync()
             assert pointer(xvfb.display) == (321, 123)
+            await assist.read_until("clipboard text (5 characters)")
+            assert not any("(3 characters)" in line for line in assist.lines)
+
+            await relay.send(m.ChatLine("Agent Smith", "please open the settings"))
+            await assist.read_until("Agent Smith: please open the settings")
+            mark = relay.mark()
+            await assist.answer("c done")
+            await relay.wait_for(lambda msg: msg == m.ChatLine("customer", "done"), since=mark)
 
             mark = relay.mark()
             await assist.answer("v")  # the customer drops to view only
@@ -125,6 +135,11 @@ def test_assist_enforces_consent_itself(xvfb, tmp_path: Path) -> None:
             await relay.send(m.PointerEvent(31, 32, 0))
             await relay.sync()
             assert pointer(xvfb.display) == (321, 123)
+
+            await relay.send(m.RatingRequest("How did we do?"))
+            await assist.read_until("How did we do?")
+            await assist.answer("r 5 quick and kind")
+            await relay.wait_for(lambda msg: msg == m.Rating(5, "quick and kind"))
 
             await assist.answer("s")
             await asyncio.wait_for(relay.closed.wait(), 10)
