@@ -12,6 +12,7 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -64,11 +65,14 @@ def relay() -> Iterator[Relay]:
 
 
 @pytest.fixture
-def desktop(xvfb) -> Iterator[None]:
-    """A terminal with text on the customer's screen, so frames carry real content."""
-    term = subprocess.Popen(["xterm", "-geometry", "70x16+30+30", "-e",
-                             "echo Tandem live session test; exec sleep 600"], env=xvfb.env())
-    yield None
+def desktop(xvfb, tmp_path) -> Iterator[Path]:
+    """A terminal on the customer's screen that writes the first line typed into a file."""
+    typed = tmp_path / "typed.txt"
+    script = f"echo Tandem live session test; read line; printf %s \"$line\" > {typed}; " \
+             "exec sleep 600"
+    term = subprocess.Popen(["xterm", "-geometry", "70x16+30+30", "-e", "sh", "-c", script],
+                            env=xvfb.env())
+    yield typed
     term.terminate()
     term.wait()
 
@@ -129,6 +133,15 @@ def test_live_screen_control_chat_and_end(qtbot, xvfb, desktop, window: MainWind
         expected = screen.to_remote(point.toPointF())
         qtbot.mouseClick(screen, Qt.MouseButton.LeftButton, pos=point)
         qtbot.waitUntil(lambda: pointer_position(xvfb.env()) == expected, timeout=10000)
+
+        # Keys typed in the viewer reach the customer's terminal (focus follows the pointer
+        # on a bare X server, so click into the terminal first).
+        qtbot.mouseClick(screen, Qt.MouseButton.LeftButton,
+                         pos=screen.to_widget(120, 80).toPoint())
+        for key in (Qt.Key.Key_O, Qt.Key.Key_K, Qt.Key.Key_Return):
+            qtbot.keyClick(screen, key)
+        qtbot.waitUntil(lambda: desktop.exists() and desktop.read_text() == "ok",
+                        timeout=10000)
 
         # Chat both ways.
         view.chat.input.setText("Hello from the agent")
