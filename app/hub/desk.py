@@ -13,6 +13,7 @@ agent accepted, to a ``sessions`` row and a viewer token).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -514,8 +515,12 @@ class Desk:
             contact = db.get(Contact, msg.contact_id)
             if contact is None:
                 raise m.ApiError(m.ErrorCode.NOT_FOUND, f"no contact {msg.contact_id}")
-            if contact.agent_id not in (None, agent.agent_id):
-                raise m.ApiError(m.ErrorCode.FORBIDDEN, "this contact is another agent's")
+            if contact.agent_id != agent.agent_id:
+                raise m.ApiError(m.ErrorCode.FORBIDDEN, "only the agent who took this contact "
+                                 "wraps it up")
+            if msg.ticket_id is None and contact.ticket_id is not None:
+                # Wrapped up before (e.g. the reply was lost): update that ticket, no twin.
+                msg = dataclasses.replace(msg, ticket_id=contact.ticket_id)
             db_session_id = live.db_session_id if live else db.scalar(
                 select(SessionRow.id).where(SessionRow.contact_id == msg.contact_id)
                 .order_by(SessionRow.id.desc()))

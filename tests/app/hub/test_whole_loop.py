@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 
+import pytest
 from sqlalchemy import select
 
 from app.api import messages as api
@@ -68,6 +69,22 @@ def test_whole_server_side_loop(hub: EmbeddedHub, db) -> None:
         assert done.number
         back = await alice.next(api.StatusChanged)
         assert back.status is api.AgentState.READY
+        # A repeated wrap-up (say the reply was lost) updates the same ticket.
+        again = await alice.client.call(api.WrapUp(
+            contact_id=accepted.contact_id, session_id=accepted.session_id,
+            fields=api.WrapUpFields(classification=api.Classification.HOW_TO,
+                                    title="Invoice printing", solved=True,
+                                    resolution="Reinstalled the driver")), api.WrapUpDone)
+        assert (again.ticket_id, again.number) == (done.ticket_id, done.number)
+        # Nobody else wraps up Alice's contact.
+        bob = await Console.sign_in(hub.url, "bob")
+        with pytest.raises(api.ApiError) as refused:
+            await bob.client.call(api.WrapUp(
+                contact_id=accepted.contact_id,
+                fields=api.WrapUpFields(classification=api.Classification.OTHER)),
+                api.WrapUpDone)
+        assert refused.value.code == api.ErrorCode.FORBIDDEN
+        await bob.close()
 
         detail = await alice.client.call(api.TicketDetailRequest(ticket_id=done.ticket_id),
                                          api.TicketDetail)
