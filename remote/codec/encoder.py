@@ -6,8 +6,9 @@ Pipeline per frame (the shape of TigerVNC's EncodeManager, sized for numpy):
    any pixel differs from the last frame sent (exact compare of 32-bit pixels). Callers
    that know where the screen changed (X DAMAGE) pass ``hints`` so only those tiles are
    compared; without hints the whole frame is compared.
-2. **Scroll.** When a tall block of dirty tiles is the previous content moved up or down,
-   one COPY rectangle moves it on the viewer and only the newly exposed lines are sent.
+2. **Scroll and move.** When a tall block of dirty tiles is the previous content moved up
+   or down (scrolling), or a block moved in two dimensions (a dragged window), one COPY
+   rectangle moves it on the viewer and only the newly exposed pixels are sent.
 3. **Classify** each dirty tile from cheap statistics: one colour -> SOLID; many equal
    neighbouring pixels (text, UI) -> lossless WebP; otherwise (photo, video) -> JPEG
    at the current ``quality``.
@@ -48,6 +49,10 @@ TINY_AREA = 48 * 48
 STRIP_MIN_AREA = 512 * 256
 #: Scroll detection only for dirty blocks at least this tall (pixels).
 SCROLL_MIN_HEIGHT = 128
+#: How far (pixels) beyond the changed area a moved window is looked for.
+MOVE_REACH = 160
+#: Move detection only when the changed area is at most this share of the screen.
+MOVE_MAX_SHARE = 0.4
 
 
 class TileClass(IntEnum):
@@ -166,7 +171,7 @@ class ScreenEncoder:
         # Scrolled content is text or UI: skip the search when most of the change is video.
         if self.detect_scroll and candidates is not dirty and n_dirty >= 6 \
                 and (classes == TileClass.LOSSY).sum() < n_dirty // 2:
-            copies = self._detect_scroll(cur32, dirty)
+            copies = self._detect_scroll(cur32, dirty) or self._detect_move(cur32, dirty)
             if copies:
                 dirty = self._dirty_tiles(cur32, dirty)
                 classes = self._classify(cur32, dirty)
@@ -294,14 +299,89 @@ class ScreenEncoder:
         if best is None:
             return []
         _, x0, x1, ya, yb, dy = best
-        # Apply to the model exactly as the viewer will (numpy handles the overlap).
-        self._prev32[ya:yb, x0:x1] = self._prev32[ya + dy:yb + dy, x0:x1]
-        moved_lossy = self._lossy.copy()
+        return [self._apply_copy(x0, ya, x1 - x0, yb - ya, x0, ya + dy)]
+
+    def _apply_copy(self, x: int, y: int, w: int, h: int, sx: int, sy: int) -> EncodedRect:
+        """A COPY rect, applied to the model exactly as the viewer will apply it."""
+        self._prev32[y:y + h, x:x + w] = self._prev32[sy:sy + h, sx:sx + w]  # overlap-safe
         t = self.tile
         # Lossy tiles stay lossy wherever lossy content may have moved to.
-        self._lossy[ya // t:(yb - 1) // t + 1, x0 // t:(x1 - 1) // t + 1] |= \
-            moved_lossy[(ya + dy) // t:(yb + dy - 1) // t + 1, x0 // t:(x1 - 1) // t + 1].any()
-        return [formats.copy(x0, ya, x1 - x0, yb - ya, x0, ya + dy)]
+        if self._lossy[sy // t:(sy + h - 1) // t + 1, sx // t:(sx + w - 1) // t + 1].any():
+            self._lossy[y // t:(y + h - 1) // t + 1, x // t:(x + w - 1) // t + 1] = True
+        return formats.copy(x, y, w, h, sx, sy)
+
+    def _detect_move(self, cur32: np.ndarray, dirty: np.ndarray) -> list[EncodedRect]:
+        """Find one block of the previous screen moved in two dimensions (a dragged window).
+
+        A few distinctive 24-pixel runs of the changed area are looked up in the previous
+        screen near the change (``bytes.find`` over one copy of that region); the offset
+        most of them agree on is verified pixel by pixel, and the largest fully equal
+        rectangle becomes a COPY.
+        """
+        t = self.tile
+        rows = np.flatnonzero(dirty.any(axis=1))
+        cols = np.flatnonzero(dirty.any(axis=0))
+        bx0, bx1 = int(cols[0]) * t, min((int(cols[-1]) + 1) * t, self.width)
+        by0, by1 = int(rows[0]) * t, min((int(rows[-1]) + 1) * t, self.height)
+        if (bx1 - bx0) * (by1 - by0) > MOVE_MAX_SHARE * self.width * self.height:
+            return []  # a change this big is a new picture, not a window being dragged
+        reach = MOVE_REACH
+        sx0, sx1 = max(bx0 - reach, 0), min(bx1 + reach, self.width)
+        sy0, sy1 = max(by0 - reach, 0), min(by1 + reach, self.height)
+        haystack = self._prev32[sy0:sy1, sx0:sx1].tobytes()  # one contiguous copy
+        region_w = sx1 - sx0
+        run = 24
+        votes: dict[tuple[int, int], int] = {}
+        needles = 0
+        for y in np.linspace(by0, by1 - 1, 12).astype(int).tolist():
+            line = cur32[y, bx0:bx1]
+            changed = np.flatnonzero(line != self._prev32[y, bx0:bx1])
+            if changed.size < run:
+                continue
+            x = bx0 + int(changed[changed.size // 2]) - run // 2
+            x = min(max(x, bx0), bx1 - run)
+            needle = cur32[y, x:x + run]
+            if (needle == needle[0]).all():  # a flat run matches anywhere
+                continue
+            needles += 1
+            if needles > 4 and not votes:
+                return []  # nothing of the old screen is near: give up early
+            data = needle.tobytes()
+            at = haystack.find(data)
+            found = 0
+            while at >= 0 and found < 4:
+                if at % 4 == 0:
+                    ry, rx = divmod(at // 4, region_w)
+                    if rx + run <= region_w:
+                        key = (sx0 + rx - x, sy0 + ry - y)
+                        votes[key] = votes.get(key, 0) + 1
+                        found += 1
+                at = haystack.find(data, at + 1)
+            if votes and max(votes.values()) >= 3:
+                break  # three runs agree: enough to try it
+        if not votes:
+            return []
+        (dx, dy), count = max(votes.items(), key=lambda kv: kv[1])
+        if count < 3 or (dx, dy) == (0, 0):
+            return []
+        # Destination box where the source box (shifted by dx, dy) stays on screen.
+        x0, x1 = max(bx0, -dx), min(bx1, self.width - dx)
+        y0, y1 = max(by0, -dy), min(by1, self.height - dy)
+        if x1 - x0 < t or y1 - y0 < t:
+            return []
+        eq = cur32[y0:y1, x0:x1] == self._prev32[y0 + dy:y1 + dy, x0 + dx:x1 + dx]
+        col_runs = _runs(eq.mean(axis=0) >= 0.5)
+        if not col_runs:
+            return []
+        c0, c1 = max(col_runs, key=lambda r: r[1] - r[0])
+        row_runs = _runs(eq[:, c0:c1].all(axis=1))
+        if not row_runs:
+            return []
+        r0, r1 = max(row_runs, key=lambda r: r[1] - r[0])
+        if (c1 - c0) < t or (r1 - r0) < t:
+            return []
+        return [self._apply_copy(x0 + c0, y0 + r0, c1 - c0, r1 - r0, x0 + c0 + dx,
+                                 y0 + r0 + dy)]
 
     def _scroll_in(self, cur32: np.ndarray, x0: int, x1: int, y0: int,
                    y1: int) -> tuple[int, int, int] | None:
