@@ -165,8 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             console.signed_in.connect(on_demo_signed_in)
             console.sign_in_refused.connect(
-                lambda reason, _s: window.statusBar().showMessage(
-                    f"Demo sign-in failed: {reason}"))
+                lambda reason, _s: window.show_message(f"Demo sign-in failed: {reason}",
+                                                       error=True))
             window.show()
             QTimer.singleShot(0, lambda: console.sign_in(*DEMO_LOGIN))
         else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QSettings, QSize, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSettings, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
@@ -168,10 +168,16 @@ class MainWindow(QMainWindow):
         self.connection_label = QLabel()
         styled(self.connection_label, "muted")
         self.agent_label = QLabel()
+        self.message_label = QLabel()
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
         status = self.statusBar()
         status.setSizeGripEnabled(False)
-        status.addWidget(self.state_widget)
-        status.addWidget(self.connection_label)
+        # Permanent widgets: showMessage() would hide the agent's state, so messages get
+        # their own label instead.
+        status.addPermanentWidget(self.state_widget)
+        status.addPermanentWidget(self.connection_label)
+        status.addPermanentWidget(self.message_label, 1)
         status.addPermanentWidget(self.agent_label)
 
         self.shortcuts = {name: QShortcut(QKeySequence(keys), self)
@@ -237,6 +243,7 @@ class MainWindow(QMainWindow):
         self.tickets.recording_requested.connect(self.on_recording_requested)
         self.profile.recording_requested.connect(self.on_recording_requested)
         self.tabs.currentChanged.connect(self.on_tab_changed)
+        self._message_timer.timeout.connect(self.message_label.clear)
         # shortcuts
         self.shortcuts["accept"].activated.connect(self.ring_panel.on_accept_clicked)
         self.shortcuts["decline"].activated.connect(self.ring_panel.on_decline_clicked)
@@ -339,7 +346,7 @@ class MainWindow(QMainWindow):
         self.work.setCurrentWidget(self._wrap_page)
 
     def on_wrap_up_saved(self, done: m.WrapUpDone) -> None:
-        self.statusBar().showMessage(self.tr("Ticket {0} saved.").format(done.number), 8000)
+        self.show_message(self.tr("Ticket {0} saved.").format(done.number))
         self.profile.show_empty()
         self.ring_note.hide()
         self.work.setCurrentWidget(self.idle)
@@ -357,7 +364,13 @@ class MainWindow(QMainWindow):
             self.session_view.banner.hide()
 
     def on_error(self, title: str, text: str) -> None:
-        self.statusBar().showMessage(f"{title}: {text}", 10000)
+        self.show_message(f"{title}: {text}", error=True)
+
+    def show_message(self, text: str, error: bool = False, timeout_ms: int = 10000) -> None:
+        """A transient note in the status bar that leaves the agent's state visible."""
+        self.message_label.setText(text)
+        styled(self.message_label, "error" if error else "muted")
+        self._message_timer.start(timeout_ms)
 
     # --- session events -----------------------------------------------------------------------
 

@@ -79,6 +79,7 @@ class TicketsView(QWidget):
         self.table.verticalHeader().hide()
         self.table.setShowGrid(False)
         header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setHighlightSections(False)
 
@@ -143,7 +144,9 @@ class TicketsView(QWidget):
             items = [QStandardItem(str(c)) for c in cells]
             items[0].setData(ticket.ticket_id, Qt.ItemDataRole.UserRole)
             self.model.appendRow(items)
-        self.table.resizeColumnToContents(0)
+        for column in (0, 2, 3, 4, 5):
+            self.table.resizeColumnToContents(column)
+        self.table.setColumnWidth(2, min(self.table.columnWidth(2), 200))
         self.count.setText(self.tr("{0} tickets").format(result.total))
 
     def ticket_ids(self) -> list[int]:
@@ -181,8 +184,10 @@ class TicketsView(QWidget):
         if detail.sessions:
             parts.append(f"<h4>{self.tr('Sessions')}</h4><ul>")
             for session in detail.sessions:
-                parts.append(f"<li>#{session.session_id} {_when(session.started_at)} "
-                             f"{e(session.agent or '')} {e(session.end_reason or '')}</li>")
+                parts.append(f"<li>#{session.session_id} · {_when(session.started_at)} · "
+                             f"{e(session.agent or '')}"
+                             f"{' · ' + e(session.end_reason.replace('_', ' ')) if session.end_reason else ''}"
+                             "</li>")
             parts.append("</ul>")
         if detail.events:
             parts.append(f"<h4>{self.tr('History')}</h4><ul>")

@@ -1,4 +1,4 @@
-"""Make docs/screenshots/{ringing,session,wrapup}.png under Xvfb.
+"""Make docs/screenshots/{ringing,session,wrapup,tickets}.png under Xvfb.
 
 Two X screens: one is the customer's desktop (a terminal with the failing program, a note),
 the other shows the console (xcb platform, a real window). The loop is the real one: an
@@ -156,6 +156,19 @@ def run(out: Path) -> None:
             form.solved.setChecked(True)
             _pause(app, 1.0)
             window.grab().save(str(out / "wrapup.png"))
+
+            saved: list[m.WrapUpDone] = []
+            console.wrap_up_saved.connect(saved.append)
+            form.on_submit()
+            wait_for(app, lambda: bool(saved), 20, "the ticket")
+            window.tabs.setCurrentIndex(1)
+            tickets = window.tickets
+            wait_for(app, lambda: saved[0].ticket_id in tickets.ticket_ids(), 15, "ticket list")
+            tickets.table.selectRow(tickets.ticket_ids().index(saved[0].ticket_id))
+            wait_for(app, lambda: saved[0].number in tickets.detail.toPlainText(), 15,
+                     "ticket detail")
+            _pause(app, 0.5)
+            window.grab().save(str(out / "tickets.png"))
         finally:
             if assist is not None:
                 assist.stop()
