@@ -1,0 +1,7 @@
+"""``python -m remote.assist``: the same as ``tandem-assist``."""
+
+import sys
+
+from remote.assist.main import main
+
+sys.exit(main())
