@@ -46,6 +46,7 @@ class Console(QObject):
         wrap_up_saved(object): ``WrapUpDone`` with the ticket number.
         wrap_up_failed(str): why the wrap-up could not be saved.
         connection_changed(bool, str): connected or not, and a sentence for the status bar.
+        queue_changed(int, float, int): contacts waiting, longest wait (s), agents ready.
         error(str, str): an operation's title and its error message.
     """
 
@@ -60,6 +61,7 @@ class Console(QObject):
     wrap_up_saved = Signal(object)
     wrap_up_failed = Signal(str)
     connection_changed = Signal(bool, str)
+    queue_changed = Signal(int, float, int)
     error = Signal(str, str)
 
     _hub_event = Signal(object)  # worker thread -> GUI thread (queued)
@@ -85,7 +87,7 @@ class Console(QObject):
             m.SessionEnded: self.on_session_ended,
             m.CodeRedeemed: self.on_code_redeemed,
             m.Error: self.on_hub_error,
-            m.QueueStats: lambda _msg: None,
+            m.QueueStats: self.on_queue_stats,
             ConnectionLost: self.on_connection_lost,
             ConnectionRestored: self.on_connection_restored,
             SignedOut: self.on_signed_out,
@@ -227,6 +229,9 @@ class Console(QObject):
     def on_ring(self, ring: m.Ring) -> None:
         self.ring = ring
         self.ring_started.emit(ring)
+
+    def on_queue_stats(self, msg: m.QueueStats) -> None:
+        self.queue_changed.emit(msg.waiting, msg.longest_wait_s, msg.agents_ready)
 
     def on_ring_cancelled(self, msg: m.RingCancelled) -> None:
         self._end_ring(msg.offer_id, msg.reason)

@@ -28,7 +28,7 @@ from ui.console import Console
 from ui.look import icon, styled
 from ui.profile_view import ProfileView
 from ui.replay_window import RecordingsPage, ReplayWindow
-from ui.ring_panel import RingPanel
+from ui.ring_panel import RingPanel, format_duration
 from ui.ringer import Ringer
 from ui.session_view import SessionView
 from ui.tickets_view import TicketsView
@@ -168,6 +168,8 @@ class MainWindow(QMainWindow):
         self.connection_label = QLabel()
         styled(self.connection_label, "muted")
         self.agent_label = QLabel()
+        self.queue_label = QLabel()
+        styled(self.queue_label, "muted")
         self.message_label = QLabel()
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
@@ -178,6 +180,7 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.state_widget)
         status.addPermanentWidget(self.connection_label)
         status.addPermanentWidget(self.message_label, 1)
+        status.addPermanentWidget(self.queue_label)
         status.addPermanentWidget(self.agent_label)
 
         self.shortcuts = {name: QShortcut(QKeySequence(keys), self)
@@ -214,6 +217,7 @@ class MainWindow(QMainWindow):
         console.wrap_up_saved.connect(self.on_wrap_up_saved)
         console.wrap_up_failed.connect(self.wrap_up_form.submit_failed)
         console.connection_changed.connect(self.on_connection_changed)
+        console.queue_changed.connect(self.on_queue_changed)
         console.error.connect(self.on_error)
         # session link -> session view
         session.layout_changed.connect(self.on_layout_changed)
@@ -362,6 +366,12 @@ class MainWindow(QMainWindow):
         elif connected and self.session_view.banner.text() == self.tr(
                 "Hub connection lost; reconnecting…"):
             self.session_view.banner.hide()
+
+    def on_queue_changed(self, waiting: int, longest_s: float, ready: int) -> None:
+        text = self.tr("Queue: {0} waiting").format(waiting)
+        if waiting:
+            text += self.tr(", longest {0}").format(format_duration(longest_s))
+        self.queue_label.setText(text + self.tr(" · {0} agents ready").format(ready))
 
     def on_error(self, title: str, text: str) -> None:
         self.show_message(f"{title}: {text}", error=True)

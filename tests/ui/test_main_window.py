@@ -121,6 +121,11 @@ def test_state_changes_show_in_the_status_bar(qtbot, window: MainWindow) -> None
     assert window.idle.title.text() == "Not ready"
 
 
+def test_queue_stats_show_in_the_status_bar(qtbot, window: MainWindow) -> None:
+    window.console.on_hub_event(m.QueueStats(waiting=3, longest_wait_s=81.0, agents_ready=2))
+    assert window.queue_label.text() == "Queue: 3 waiting, longest 1:21 · 2 agents ready"
+
+
 def test_wrap_up_prefills_from_the_profile(qtbot, window: MainWindow) -> None:
     window.console.current_contact = ring()
     window.console.start_wrap_up()
