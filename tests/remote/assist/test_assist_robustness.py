@@ -103,3 +103,30 @@ def test_version_mismatch_is_explained(xvfb, tmp_path: Path) -> None:
             await server.wait_closed()
 
     asyncio.run(scenario())
+
+
+def test_session_code_joins_and_a_wrong_code_is_explained(xvfb, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with standalone.serve() as relay:
+            code = relay.broker.issue_code()
+            assist = await AssistProcess.start(relay.url, assist_env(xvfb.display, tmp_path),
+                                               "--code", code)
+            try:
+                ticket = await relay.broker.next_session(timeout=20)
+                assert isinstance(ticket.request, m.SessionCode)
+                assert ticket.request.code == code
+                await assist.read_until("Waiting for an agent")
+                await assist.answer("s")
+                assert await assist.wait() == 0
+            finally:
+                await assist.kill()
+            wrong = await AssistProcess.start(relay.url, assist_env(xvfb.display, tmp_path),
+                                              "--code", code)  # single use: now wrong
+            try:
+                line = await wrong.read_until("Session ended")
+                assert "code is wrong, expired or used" in line
+                assert await wrong.wait() == 0
+            finally:
+                await wrong.kill()
+
+    asyncio.run(scenario())
