@@ -112,6 +112,35 @@ def test_whole_server_side_loop(hub: EmbeddedHub, db) -> None:
                 break
         with open(opened.path, "rb") as fh:
             assert b"".join(chunks) == fh.read()
+
+        # Another agent may not replay Alice's session; QA may, and scores it.
+        bob = await Console.sign_in(hub.url, "bob")
+        with pytest.raises(api.ApiError) as denied:
+            await bob.client.call(api.RecordingOpen(recording_id=recording_id),
+                                  api.RecordingOpened)
+        assert denied.value.code == api.ErrorCode.FORBIDDEN
+        assert (await bob.client.call(api.RecordingListQuery(), api.RecordingList)).total == 0
+        await bob.close()
+        quinn = await Console.sign_in(hub.url, "quinn")
+        listed = await quinn.client.call(api.RecordingListQuery(
+            filters=api.RecordingFilters(unscored=True, customer_code="ACME")), api.RecordingList)
+        assert [r.recording_id for r in listed.recordings] == [recording_id]
+        card = await quinn.client.call(api.ScorecardRequest(), api.Scorecard)
+        scores = {c.key: c.max_score for c in card.criteria}
+        await quinn.client.call(api.SaveReview(recording_id=recording_id, scores=scores,
+                                               comment="textbook"), api.ReviewSaved)
+        reviews = await quinn.client.call(api.ReviewsQuery(recording_id=recording_id),
+                                          api.ReviewsResult)
+        assert [r.comment for r in reviews.reviews] == ["textbook"]
+        with pytest.raises(api.ApiError) as bad_score:
+            await quinn.client.call(api.SaveReview(recording_id=recording_id,
+                                                   scores={"nonsense": 1}), api.ReviewSaved)
+        assert bad_score.value.code == api.ErrorCode.BAD_FIELD
+        with pytest.raises(api.ApiError) as not_qa:
+            await alice.client.call(api.SaveReview(recording_id=recording_id, scores=scores),
+                                    api.ReviewSaved)
+        assert not_qa.value.code == api.ErrorCode.FORBIDDEN
+        await quinn.close()
         await alice.close()
         return accepted, done
 
