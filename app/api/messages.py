@@ -169,6 +169,7 @@ class WrapUpFields:
 @dataclass(frozen=True)
 class TicketFilters:
     mine: bool = False
+    queue: str | None = None  # a queue's name: that queue's tickets
     status: tuple[str, ...] = ()
     text: str = ""
     customer_code: str | None = None

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.agents.models import Agent
 from app.api import messages as m
+from app.contacts.models import Queue
 from app.contacts.models import Session as SessionRow
 from app.customers.models import Customer, Module, Product, ProductVersion
 from app.recordings.models import Recording
@@ -100,9 +101,16 @@ class TicketsApi:
                     Customer.code == f.customer_code))
             if customer_id is None:
                 return m.TicketsResult(tickets=(), total=0)
+        queue_id = None
+        if f.queue:
+            with self._sf() as db:
+                queue_id = db.scalar(select(Queue.id).where(Queue.name == f.queue))
+            if queue_id is None:
+                raise m.ApiError(m.ErrorCode.NOT_FOUND, f"no queue {f.queue!r}")
         limit = max(1, min(f.limit, 500))
         rows = self.service.search(TicketQuery(
-            assignee_id=agent.agent_id if f.mine else None, statuses=f.status,
+            assignee_id=agent.agent_id if f.mine else None, queue_id=queue_id,
+            statuses=f.status,
             customer_id=customer_id, text=f.text or None, limit=limit, offset=f.offset))
         summaries = self._summaries([r.id for r in rows])
         result = [summaries[r.id] for r in rows if r.id in summaries]

@@ -96,6 +96,13 @@ def test_whole_server_side_loop(hub: EmbeddedHub, db) -> None:
                                        api.TicketsResult)
         assert [t.ticket_id for t in mine.tickets] == [done.ticket_id]
         assert mine.tickets[0].customer_code == "ACME"
+        found = await alice.client.call(api.TicketsQuery(filters=api.TicketFilters(
+            text="invoice", status=("solved",))), api.TicketsResult)
+        assert [t.number for t in found.tickets] == [done.number]
+        with pytest.raises(api.ApiError) as no_queue:
+            await alice.client.call(api.TicketsQuery(filters=api.TicketFilters(queue="nope")),
+                                    api.TicketsResult)
+        assert no_queue.value.code == api.ErrorCode.NOT_FOUND
 
         recording_id = detail.recordings[0].recording_id
         opened = await alice.client.call(api.RecordingOpen(recording_id=recording_id),
