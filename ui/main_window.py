@@ -371,7 +371,9 @@ class MainWindow(QMainWindow):
         text = self.tr("Queue: {0} waiting").format(waiting)
         if waiting:
             text += self.tr(", longest {0}").format(format_duration(longest_s))
-        self.queue_label.setText(text + self.tr(" · {0} agents ready").format(ready))
+        ready_text = (self.tr("1 agent ready") if ready == 1
+                      else self.tr("{0} agents ready").format(ready))
+        self.queue_label.setText(f"{text} · {ready_text}")
 
     def on_error(self, title: str, text: str) -> None:
         self.show_message(f"{title}: {text}", error=True)
