@@ -151,7 +151,7 @@ class Recorder:
 
     def _bye(self, t: int, origin: Any, msg: m.Bye, raw: bytes) -> None:
         self._event(t, "bye", f"{_origin_name(origin)} left ({m.ByeReason(msg.reason).name})",
-                    origin=_origin_name(origin), text=msg.text)
+                    origin=_origin_name(origin), reason_text=msg.text)
 
     def _peer_status(self, t: int, origin: Any, msg: m.PeerStatus, raw: bytes) -> None:
         state = "connected" if msg.connected else "disconnected"

@@ -10,6 +10,8 @@ import pytest
 
 from remote.codec.decoder import Framebuffer
 from remote.protocol import (
+    Bye,
+    ByeReason,
     ChatLine,
     Consent,
     ConsentLevel,
@@ -59,6 +61,7 @@ def test_recorder_records_a_session(tmp_path: Path) -> None:
     feed(recorder, 3150, Origin.VIEWER, PointerEvent(10, 20, 0))
     feed(recorder, 3200, Origin.VIEWER, KeyEvent(0x61, True))
     feed(recorder, 9000, Origin.ASSIST, Consent(ConsentLevel.VIEW))
+    feed(recorder, 9050, Origin.ASSIST, Bye(ByeReason.NORMAL, "customer ended"))
     recorder.close("ended_by_agent")
     recorder.close("again")  # idempotent
     recorder.on_message(9100, Origin.ASSIST, ChatLine("x", "y"), b"")  # after close: ignored
@@ -77,6 +80,7 @@ def test_recorder_records_a_session(tmp_path: Path) -> None:
     assert ("chat", "Alice: Let me look") in kinds
     assert ("click", "Click at 10,20") in kinds
     assert ("keys", "Typed 1 key") in kinds
+    assert ("event", "assist left (NORMAL)") in kinds
     assert kinds[-1] == ("end", "Session ended (ended_by_agent)")
 
 
