@@ -147,7 +147,10 @@ class ScreenStreamer:
                     self._full.set()
                 now = time.monotonic()
                 if not trimmed and now - last_frame > 1.0:
+                    # Quiet for a second: drop the working frame (rebuilt from the encoder's
+                    # model on the next change) and hand freed memory back to the OS.
                     trimmed = True
+                    frame = None
                     _release_free_memory()
                 timeout = self.pointer_interval_s
                 due = encoder.next_refresh_at()
