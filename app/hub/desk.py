@@ -17,7 +17,7 @@ import dataclasses
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -69,7 +69,8 @@ class LiveSession:
     recorder: Any = None
     ended: bool = False
     queue_sent: tuple[int, int] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    routed: bool = False  # already in routing (waited through a hub restart)
+    rating_ticket: int | None = None  # the ticket a rating request was sent for
 
 
 def _dt(ts: float) -> datetime:
@@ -97,7 +98,6 @@ class Desk:
         self._profiles: dict[int, dict[str, Any]] = {}
         self._orphans: dict[int, float] = {}  # recovered contact id -> loop-time deadline
         self._stats_sent: m.QueueStats | None = None
-        self._tasks: set[asyncio.Task[Any]] = set()
         self._handlers: dict[type, Callable[[Any], Awaitable[None]]] = {
             Offer: self._on_offer,
             OfferExpired: self._on_offer_expired,
@@ -365,7 +365,7 @@ class Desk:
                                               existing_contact_id=waiting)
             live = self._new_live(contact.contact_id, contact.customer_id,
                                   contact.machine_db_id, report)
-            live.extra["routed"] = True
+            live.routed = True
             log.info("contact %s: the customer came back after a hub restart", waiting)
         else:
             contact = await asyncio.to_thread(record_contact, self._sf, report, who)
@@ -427,7 +427,7 @@ class Desk:
     async def session_started(self, live: LiveSession) -> None:
         if live.agent_id is not None:
             return  # joined by code: already the agent's
-        if live.extra.get("routed"):
+        if live.routed:
             return  # already in routing (recovered after a restart); the ticker updates it
         try:
             actions = self.dispatcher.contact_arrived(live.contact_id)
@@ -500,7 +500,7 @@ class Desk:
             await self.session_ended(live, "agent_ended", "")
 
     async def rating_given(self, live: LiveSession, score: int, comment: str) -> None:
-        await asyncio.to_thread(self.services.rating, live.extra.get("rating_ticket"),
+        await asyncio.to_thread(self.services.rating, live.rating_ticket,
                                 live.customer_id, live.db_session_id, live.agent_id, score,
                                 comment)
 
@@ -589,12 +589,8 @@ class Desk:
                 pass
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-
-    def _spawn(self, coro: Awaitable[Any]) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        """Hub stop: forget live state (the relay has ended every session)."""
+        self._offers.clear()
+        self._live.clear()
+        self._by_contact.clear()
+        self._by_viewer_token.clear()

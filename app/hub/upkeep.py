@@ -80,7 +80,7 @@ class Upkeep:
             return False
         if notice.kind == "rating_request":
             message: Any = RatingRequest(notice.body or notice.subject)
-            live.extra["rating_ticket"] = notice.ticket_id
+            live.rating_ticket = notice.ticket_id
         else:
             message = ChatLine(NOTICE_SENDER, f"{notice.subject}\n{notice.body}".strip())
         try:
