@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.sample_data import vocab
+from app.tickets.models import ticket_number
 
 DAY = 86_400
 HOUR = 3_600
@@ -488,7 +489,7 @@ class CustomerGenerator:
                     fr_at = now
                 updated = closed or solved or fr_at or created_t
                 parent = prev_tid if prev_tid is not None and rnd() < 0.02 else None
-                tickets.append((tid, f"T{tid:09d}", cid, person_ids[int(rnd() * len(person_ids))],
+                tickets.append((tid, ticket_number(tid), cid, person_ids[int(rnd() * len(person_ids))],
                                 status, priority, cls, product.id, module_id, version_id, level,
                                 None if status == "new" else assignee, title, description, resolution,
                                 fr_due, res_due, fr_at, solved, closed, None, 0, fr_breached,

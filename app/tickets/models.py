@@ -62,6 +62,11 @@ class TicketEventKind(enum.StrEnum):
     RATED = "rated"
 
 
+def ticket_number(ticket_id: int) -> str:
+    """The number customers and agents quote: ``T`` and nine digits of the row id."""
+    return f"T{ticket_id:09d}"
+
+
 class Ticket(Base):
     """A customer's problem with its SLA clock; reopening links a new ticket to its parent."""
 

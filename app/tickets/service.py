@@ -41,6 +41,7 @@ from app.tickets.models import (
     TicketPriority,
     TicketSession,
     TicketStatus,
+    ticket_number,
 )
 from app.tickets.types import (
     EscalationFacts,
@@ -349,7 +350,7 @@ class TicketService:
                         created_at=created_at or now, updated_at=now)
         s.add(ticket)
         s.flush()
-        ticket.number = f"T-{ticket.id:06d}"
+        ticket.number = ticket_number(ticket.id)
         refresh_due(s, ticket, self.sla)
         self._event(s, ticket, TicketEventKind.CREATED, by, now, title=ticket.title,
                     parent_ticket_id=parent_ticket_id)
