@@ -307,6 +307,8 @@ class Desk:
         self.registry.push(agent.agent_id, m.StatusChanged(
             status=m.AgentState.BUSY, since=utcnow(), reason="contact accepted"))
         await self._start_session(live, agent)
+        log.info("%s accepted contact %s (session %s)", agent.login, live.contact_id,
+                 live.session_id)
         assert live.viewer_token is not None
         return m.Accepted(offer_id=offer_id, contact_id=live.contact_id,
                           session_id=live.session_id, viewer_path=VIEWER_PATH,
@@ -549,6 +551,7 @@ class Desk:
             next_status = m.AgentState.READY
         status = await self.set_status(agent.agent_id, next_status, None)
         self.registry.push(agent.agent_id, status)
+        log.info("%s wrapped up contact %s into ticket %s", agent.login, msg.contact_id, number)
         return m.WrapUpDone(ticket_id=ticket_id, number=number)
 
     async def tickets(self, agent: m.AgentProfile, filters: m.TicketFilters) -> m.TicketsResult:
