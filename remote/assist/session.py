@@ -276,8 +276,14 @@ class AssistSession:
         self._streamer = ScreenStreamer(self.gate, self.flow, self._screen_sink,
                                         monitor=self.options.monitor,
                                         display=self.options.display,
-                                        max_fps=self.options.max_fps)
+                                        max_fps=self.options.max_fps,
+                                        on_error=self._capture_failed)
         self._streamer.start()
+
+    def _capture_failed(self, exc: Exception) -> None:  # capture thread
+        text = f"Screen sharing stopped: {exc}"
+        self._call(self.ui.status, text)
+        self._call(self._send, m.ChatLine("Tandem Assist", text[:m.MAX_TEXT]))
 
     def _stop(self) -> None:
         self._stopping = True

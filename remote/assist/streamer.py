@@ -31,7 +31,8 @@ class ScreenStreamer:
 
     def __init__(self, gate: ConsentGate, flow: FlowControl, send: Callable[[Any], None], *,
                  monitor: int = 0, display: str | None = None, max_fps: float = 60.0,
-                 pointer_interval_s: float = 0.03) -> None:
+                 pointer_interval_s: float = 0.03,
+                 on_error: Callable[[Exception], None] | None = None) -> None:
         self.gate = gate
         self.flow = flow
         self._send = send
@@ -47,6 +48,7 @@ class ScreenStreamer:
         self._watcher: Any = None
         self._ready = threading.Event()
         self.error: Exception | None = None
+        self._on_error = on_error
         self.monitor: Any = None
         self.last_encode_s = 0.0
         self.timing = _Timing(flow)
@@ -90,6 +92,8 @@ class ScreenStreamer:
         except Exception as exc:  # reported to the session, which tells the customer
             log.exception("screen capture stopped")
             self.error = exc
+            if self._on_error is not None:
+                self._on_error(exc)
         finally:
             self._ready.set()
 

@@ -130,3 +130,24 @@ def test_session_code_joins_and_a_wrong_code_is_explained(xvfb, tmp_path: Path) 
                 await wrong.kill()
 
     asyncio.run(scenario())
+
+
+def test_capture_failure_is_told_to_both_sides(xvfb, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        relay = ForwardingRelay()
+        await relay.start()
+        assist = await AssistProcess.start(relay.url, assist_env(xvfb.display, tmp_path),
+                                           "--auto-consent", "view", "--display", ":4244")
+        try:
+            await asyncio.wait_for(relay.connected.wait(), 20)
+            await relay.send(m.AgentJoined("Agent Smith"))
+            chat = await relay.wait_for(lambda msg: isinstance(msg, m.ChatLine))
+            assert chat.text.startswith("Screen sharing stopped")
+            await assist.read_until("Screen sharing stopped")
+            await assist.answer("s")
+            assert await assist.wait() == 0
+        finally:
+            await assist.kill()
+            await relay.stop()
+
+    asyncio.run(scenario())
