@@ -92,12 +92,15 @@ def generate(
     years: float = 3.0,
     now: datetime | None = None,
     contact_history_days: int = 365,
+    rebuild_indexes: bool | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> GenerateReport:
     """Fill ``engine``'s database (already at Alembic head) deterministically.
 
     The same ``seed``, options and ``now`` give the same rows (password hashes aside:
-    argon2 salts them). ``now`` defaults to today 00:00 UTC.
+    argon2 salts them). ``now`` defaults to today 00:00 UTC. ``rebuild_indexes``: drop the
+    bulk tables' secondary indexes for the load and build them after (default: when the
+    database has no customers yet and ``customers >= BULK_INDEX_THRESHOLD``).
     """
     if customers < 0 or agents < 0 or tickets_per_customer < 0:
         raise ValueError("customers, agents and tickets_per_customer must be >= 0")
@@ -116,7 +119,9 @@ def generate(
         _check_migrated(conn)
         empty = not conn.scalar(select(func.count()).select_from(Customer))
         next_ids = {t: _max_id(conn, t) + 1 for t in g.COLUMNS if "id" in g.COLUMNS[t]}
-    bulk_indexes = _bulk_indexes() if empty and customers >= BULK_INDEX_THRESHOLD else []
+    if rebuild_indexes is None:
+        rebuild_indexes = empty and customers >= BULK_INDEX_THRESHOLD
+    bulk_indexes = _bulk_indexes() if rebuild_indexes else []
 
     ref = _reference(engine, options, next_ids, rng, report)
     if bulk_indexes:
