@@ -195,7 +195,10 @@ class AssistSession:
             if handler is None:
                 log.debug("ignoring %s", type(msg).__name__)
                 continue
-            handler(msg)
+            try:
+                handler(msg)
+            except Exception:  # one odd event from the agent must not end the session
+                log.exception("handling %s failed", type(msg).__name__)
 
     async def _shutdown(self) -> None:
         self.gate.set(ConsentLevel.NONE)
@@ -358,14 +361,14 @@ class AssistSession:
         self.stats.refused_input += 1
         return False
 
-    def _monitor_offset(self) -> tuple[int, int]:
-        mon = getattr(self._streamer, "monitor", None)
-        return (mon.x, mon.y) if mon is not None else (0, 0)
-
     def _on_pointer(self, msg: m.PointerEvent) -> None:
         if self._may_inject():
-            dx, dy = self._monitor_offset()
-            self._injector.pointer(msg.x + dx, msg.y + dy, msg.buttons)
+            mon = getattr(self._streamer, "monitor", None)
+            x, y = msg.x, msg.y
+            if mon is not None:  # stay on the shared monitor whatever the agent sends
+                x = mon.x + min(x, mon.width - 1)
+                y = mon.y + min(y, mon.height - 1)
+            self._injector.pointer(x, y, msg.buttons)
             self.stats.injected += 1
 
     def _on_key(self, msg: m.KeyEvent) -> None:

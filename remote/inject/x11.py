@@ -99,8 +99,9 @@ class X11Injector:
     def pointer(self, x: int, y: int, buttons: int) -> None:
         with self._lock:
             X = self._X
-            self._fake(self._display, X.MotionNotify, x=x + self.offset[0],
-                       y=y + self.offset[1])
+            # XTEST coordinates are 16-bit signed; the server clips to the screen anyway.
+            self._fake(self._display, X.MotionNotify, x=_clamp16(x + self.offset[0]),
+                       y=_clamp16(y + self.offset[1]))
             changed = buttons ^ self._buttons
             for bit, number in BUTTON_BITS:
                 if changed & bit:
@@ -167,3 +168,7 @@ class X11Injector:
                 self._display.close()
         except Exception:  # the server may already be gone
             pass
+
+
+def _clamp16(value: int) -> int:
+    return max(-32768, min(32767, value))

@@ -151,3 +151,34 @@ def test_capture_failure_is_told_to_both_sides(xvfb, tmp_path: Path) -> None:
             await relay.stop()
 
     asyncio.run(scenario())
+
+
+def test_extreme_but_valid_input_does_not_hurt_the_assist(xvfb, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        relay = ForwardingRelay()
+        await relay.start()
+        assist = await AssistProcess.start(relay.url, assist_env(xvfb.display, tmp_path),
+                                           "--auto-consent", "control")
+        try:
+            await asyncio.wait_for(relay.connected.wait(), 20)
+            await relay.send(m.AgentJoined("Agent Smith"))
+            await relay.wait_for(lambda msg: isinstance(msg, m.FrameUpdate))
+            for msg in (m.KeyEvent(0xFFFFFFFF, True), m.KeyEvent(0xFFFFFFFF, False),
+                        m.KeyEvent(0, True), m.KeyEvent(0x1000000 + 0x4E2D, True),
+                        m.KeyEvent(0x1000000 + 0x4E2D, False), m.KeyEvent(0x61, False),
+                        m.PointerEvent(65535, 65535, 0x7F), m.PointerEvent(1, 1, 0),
+                        m.MonitorSelect(31), m.RefreshRequest(), m.FrameAck(4_000_000_000),
+                        m.ClipboardText("x" * 100_000), m.ChatLine("", "")):
+                await relay.send(msg)
+            await relay.sync()
+            mark = relay.mark()
+            await relay.send(m.RefreshRequest())
+            await relay.wait_for(lambda msg: isinstance(msg, m.FrameUpdate) and msg.full,
+                                 since=mark)
+            await assist.answer("s")
+            assert await assist.wait() == 0
+        finally:
+            await assist.kill()
+            await relay.stop()
+
+    asyncio.run(scenario())

@@ -151,3 +151,13 @@ def test_release_all_releases_held_keys(target: Target, injector: X11Injector) -
 def test_bad_display_is_a_clear_error() -> None:
     with pytest.raises(InjectError, match="cannot open X display"):
         X11Injector(":4242")
+
+
+def test_out_of_range_pointer_is_clamped(xvfb, injector: X11Injector) -> None:
+    probe = xdisplay.Display(xvfb.display)
+    try:
+        injector.pointer(100_000, -100_000, 0)
+        reply = probe.screen().root.query_pointer()
+        assert (reply.root_x, reply.root_y) == (1279, 0)
+    finally:
+        probe.close()
