@@ -152,3 +152,28 @@ def test_rects_before_a_bad_one_stay_applied() -> None:
 def test_absurd_screen_size_is_refused(size: tuple[int, int]) -> None:
     with pytest.raises(DecodeError):
         Framebuffer(*size)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+VALID_SAMPLES = {enc: _valid(enc) for enc in (Encoding.JPEG, Encoding.WEBP, Encoding.PNG,
+                                               Encoding.ZLIB)}
+
+
+@settings(max_examples=300, deadline=None)
+@given(encoding=st.sampled_from(list(Encoding)), x=st.integers(0, 40), y=st.integers(0, 40),
+       w=st.integers(1, 40), h=st.integers(1, 40), cut=st.integers(0, 400),
+       noise=st.binary(max_size=64), use_valid=st.booleans())
+def test_any_bytes_decode_or_raise_decode_error(encoding: Encoding, x: int, y: int, w: int,
+                                                h: int, cut: int, noise: bytes,
+                                                use_valid: bool) -> None:
+    """Random, truncated and mangled rect data never raises anything but DecodeError."""
+    base = VALID_SAMPLES.get(encoding, b"") if use_valid else b""
+    data = base[:cut] + noise if cut < len(base) else base + noise
+    fb = Framebuffer(48, 48)
+    try:
+        fb.apply([EncodedRect(x, y, w, h, encoding, data)])
+    except DecodeError:
+        pass
+    assert fb.pixels.shape == (48, 48, 4)
