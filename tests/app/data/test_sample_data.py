@@ -8,7 +8,7 @@ from typing import Any
 
 import phonenumbers
 import pytest
-from sqlalchemy import Engine, create_engine, func, select
+from sqlalchemy import Engine, func, select
 
 from app.agents.models import Agent, AgentRole
 from app.auth.passwords import hash_password, verify_password
@@ -110,17 +110,9 @@ def test_same_seed_same_data_different_seed_different(tmp_path: Path, demo_db: E
 
 def test_postgresql_gets_the_same_rows(postgres_url: str, demo_db: Engine) -> None:
     """The portable writer (PostgreSQL) and the SQLite fast path produce identical data."""
-    import uuid
+    from tests.app.data.support import fresh_postgres_database
 
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
-
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    engine = make_engine(make_url(postgres_url).set(database=name))
+    engine = make_engine(fresh_postgres_database(postgres_url))
     try:
         upgrade(engine)
         generate_preset(engine, "demo", seed=3, now=NOW)

@@ -294,9 +294,9 @@ def test_normalize_phone(raw: str, e164: str | None) -> None:
 
 def test_on_postgresql(postgres_url: str) -> None:
     """The same lookups on PostgreSQL (JSONB reports, numeric averages, expanding IN)."""
-    from tests.app.data.conftest import _fresh_postgres_database
+    from tests.app.data.support import fresh_postgres_database
 
-    engine = make_engine(_fresh_postgres_database(postgres_url))
+    engine = make_engine(fresh_postgres_database(postgres_url))
     try:
         upgrade(engine)
         generate_preset(engine, "demo", seed=5, now=NOW)
