@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -588,7 +587,3 @@ def _previous(rnd: Callable[[], float], env: dict[str, Any], product: ProductRef
         prev["memory_bytes"] = max(2 << 30, env["memory_bytes"] // 2)
     return prev
 
-
-def expected_tickets(customers: int, tickets_per_customer: float) -> int:
-    """Roughly how many tickets ``customers`` make (uniform 0..2*tpc per customer)."""
-    return math.floor(customers * tickets_per_customer)
