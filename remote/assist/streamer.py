@@ -22,6 +22,8 @@ from remote.protocol import messages as m
 log = logging.getLogger(__name__)
 
 Rect = tuple[int, int, int, int]
+#: Pointer poll interval once the pointer has been still for a while.
+IDLE_POINTER_INTERVAL_S = 0.12
 #: Largest FrameUpdate payload we build; bigger updates are split (the wire limit is 8 MiB).
 MAX_FRAME_BYTES = 4 * 1024 * 1024
 
@@ -128,6 +130,7 @@ class ScreenStreamer:
         trimmed = True
         last_pointer: tuple[int, int] | None = None
         last_pointer_check = 0.0
+        last_motion = 0.0
         cursor_serial: int | None = None
         try:
             while not self._stop.is_set():
@@ -156,7 +159,11 @@ class ScreenStreamer:
                     trimmed = True
                     frame = None
                     _release_free_memory()
-                timeout = self.pointer_interval_s
+                # Poll the pointer quickly while it moves, slowly once it has been still
+                # for 2 s (an idle session then wakes ~8 times a second).
+                poll = self.pointer_interval_s if now - last_motion < 2.0 \
+                    else IDLE_POINTER_INTERVAL_S
+                timeout = poll
                 due = encoder.next_refresh_at()
                 if due is not None:
                     timeout = min(timeout, max(due - now, 0.0))
@@ -172,12 +179,13 @@ class ScreenStreamer:
                 mon = self.monitor
                 if changes.cursor_changed or cursor_serial is None:
                     cursor_serial = self._send_cursor_shape(watcher)
-                if now - last_pointer_check >= self.pointer_interval_s:
+                if now - last_pointer_check >= poll or changes.rects:
                     last_pointer_check = now
                     px, py = watcher.pointer()
                     pos = (px - mon.x, py - mon.y)
                     if pos != last_pointer:
                         last_pointer = pos
+                        last_motion = now
                         self._emit(m.CursorPos(*pos))
                 if not self.flow.can_send():
                     continue
