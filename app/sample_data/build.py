@@ -35,7 +35,7 @@ from app.sample_data.writer import BulkWriter, make_writer
 log = logging.getLogger(__name__)
 
 #: Bumped whenever the generated rows change (benchmark caches are keyed by it).
-SAMPLE_DATA_VERSION = 2
+SAMPLE_DATA_VERSION = 3
 
 #: From this many customers on (into an empty database) indexes are built after the load.
 BULK_INDEX_THRESHOLD = 20_000

@@ -392,6 +392,8 @@ class CustomerGenerator:
                     email = email.capitalize()
                 persons.append((pid, cid, pname, title, phone, phone_e164, mobile, mobile_e164,
                                 email, email.lower(), lang, j == 0, ""))
+                if j == 0:
+                    person_phone, person_email = mobile_e164 or phone_e164 or "", email
 
             # installations: hospitals run the HIS; others draw by product weight
             picks: list[int] = []
@@ -510,20 +512,26 @@ class CustomerGenerator:
 
                 session_id = None
                 if created_t >= recent:
-                    contact_id = c.take("contacts")
                     person = person_ids[0]
-                    machine = machine_pks[0] if machine_pks and channel in ("assist", "embedded") else None
+                    assist = channel in ("assist", "embedded")
+                    machine = machine_pks[0] if machine_pks and assist else None
+                    caller = code if assist else (person_phone if channel == "phone" else person_email)
+                    queue = ref.general_queue["vip"] if tier != "basic" else ref.queue_by_product.get(
+                        product.id, ref.general_queue[lang])
+                    prio = 2 if tier == "svip" else (1 if tier == "vip" else 0)
+                    if rnd() < 0.05:  # an earlier ring the customer gave up on
+                        rang = created_t - 300 - int(rnd() * 3000)
+                        contacts.append((c.take("contacts"), channel, "abandoned", cid, person, machine,
+                                         caller, title, lang, queue, prio, None, None, rang, rang,
+                                         None, None, rang + 15 + int(rnd() * 240), None))
+                    contact_id = c.take("contacts")
                     wait = 5 + int(rnd() * rnd() * 240)
                     answered = created_t + wait
                     ended = answered + 120 + int(rnd() * 1500)
-                    queue = ref.general_queue["vip"] if tier != "basic" else ref.queue_by_product.get(
-                        product.id, ref.general_queue[lang])
-                    contacts.append((contact_id, channel, "ended", cid, person, machine,
-                                     code if channel in ("assist", "embedded") else "",
-                                     title, lang, queue, 2 if tier == "svip" else (1 if tier == "vip" else 0),
-                                     assignee, tid, created_t, created_t, answered - 3, answered, None,
-                                     ended))
-                    if channel in ("assist", "embedded"):
+                    contacts.append((contact_id, channel, "ended", cid, person, machine, caller,
+                                     title, lang, queue, prio, assignee, tid, created_t, created_t,
+                                     answered - 3, answered, None, ended))
+                    if assist:
                         session_id = c.take("sessions")
                         consent = "control" if rnd() < 0.8 else "view"
                         sessions.append((session_id, contact_id, assignee, machine, consent, answered,

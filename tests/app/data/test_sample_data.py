@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select
 
 from app.agents.models import Agent, AgentRole
 from app.auth.passwords import hash_password, verify_password
+from app.contacts.models import Channel, Contact, ContactStatus
 from app.customers.models import ContactPerson, Customer, Machine
 from app.db.base import Base
 from app.db.engine import make_engine
@@ -157,6 +158,12 @@ def test_counts_scale_with_options(tmp_path: Path) -> None:
     assert 400 <= report.counts["tickets"] <= 800  # uniform 0..6 per customer, mean 3
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Ticket)) == report.counts["tickets"]
+        contacts = conn.execute(select(Contact.status, Contact.channel, Contact.caller,
+                                       Contact.agent_id, Contact.abandoned_at, Contact.answered_at)).all()
+    abandoned = [c for c in contacts if c.status is ContactStatus.ABANDONED]
+    assert 0 < len(abandoned) < 0.15 * len(contacts)
+    assert all(c.abandoned_at and c.agent_id is None and c.answered_at is None for c in abandoned)
+    assert all(c.caller.startswith("+") for c in contacts if c.channel is Channel.PHONE)
 
 
 def test_cli_main(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
