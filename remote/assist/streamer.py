@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from remote.assist.consent import ConsentGate
@@ -22,6 +23,8 @@ from remote.protocol import messages as m
 log = logging.getLogger(__name__)
 
 Rect = tuple[int, int, int, int]
+#: A prefetched full grab older than this (the ack window was full) is not sent.
+PREFETCH_MAX_AGE_S = 0.05
 #: Pointer poll interval once the pointer has been still for a while.
 IDLE_POINTER_INTERVAL_S = 0.12
 #: Largest FrameUpdate payload we build; bigger updates are split (the wire limit is 8 MiB).
@@ -34,7 +37,8 @@ class ScreenStreamer:
     def __init__(self, gate: ConsentGate, flow: FlowControl, send: Callable[[Any], None], *,
                  monitor: int = 0, display: str | None = None, max_fps: float = 60.0,
                  pointer_interval_s: float = 0.03,
-                 on_error: Callable[[Exception], None] | None = None) -> None:
+                 on_error: Callable[[Exception], None] | None = None,
+                 pipeline: bool = True) -> None:
         self.gate = gate
         self.flow = flow
         self._send = send
@@ -51,6 +55,7 @@ class ScreenStreamer:
         self._ready = threading.Event()
         self.error: Exception | None = None
         self._on_error = on_error
+        self.pipeline = pipeline
         self.monitor: Any = None
         self.last_encode_s = 0.0
         self.timing = _Timing(flow)
@@ -125,6 +130,11 @@ class ScreenStreamer:
         self._ready.set()
         encoder: ScreenEncoder | None = None
         frame: Any = None
+        # While the whole screen keeps changing (video), the next full grab runs on a
+        # helper thread while this one encodes: the X server's copy overlaps our JPEG work.
+        grab_pool = ThreadPoolExecutor(1, thread_name_prefix="tandem-grab")
+        prefetch: Future[Any] | None = None
+        prefetched_at = 0.0
         pending: list[Rect] | None = []  # None: compare everything
         last_frame = 0.0
         trimmed = True
@@ -143,6 +153,8 @@ class ScreenStreamer:
                     continue
                 if self._new_layout or encoder is None:
                     self._new_layout = False
+                    _drop(prefetch)
+                    prefetch = None
                     self.monitor = grabber.select(self._monitor_index) \
                         if self._monitor_index < len(grabber.monitors()) else grabber.select(0)
                     mon = self.monitor
@@ -197,10 +209,37 @@ class ScreenStreamer:
                     self._full.clear()
                     encoder.reset()
                     pending = None
+                    _drop(prefetch)
+                    prefetch = None
+                if prefetch is not None:
+                    t0 = time.perf_counter()
+                    shot = prefetch.result()
+                    prefetch = None
+                    if time.monotonic() - prefetched_at <= PREFETCH_MAX_AGE_S:
+                        # The prefetched grab covers every change taken before it started;
+                        # it is compared in full (no hints), so nothing can be missed.
+                        if self.pipeline and (pending is None or _needs_full(encoder, pending,
+                                                                              mon)):
+                            prefetch, prefetched_at = grab_pool.submit(grabber.grab), \
+                                time.monotonic()
+                            pending = []
+                        t1 = time.perf_counter()
+                        rects = encoder.encode(shot, None, now, adopt=True)
+                        frame = None
+                        if rects:
+                            self.timing.add(t1 - t0, time.perf_counter() - t1, now)
+                            self._emit_frame(rects, False)
+                            last_frame = now
+                            trimmed = False
+                        continue
+                    pending = None  # too old (the window was full): grab afresh, compare all
                 if pending is None or pending:
                     hints = None if pending is None else _to_monitor(pending, mon)
                     t0 = time.perf_counter()
                     grabbed, adopt = self._grab_into(grabber, frame, encoder, hints)
+                    if adopt and self.pipeline and not full:
+                        prefetch, prefetched_at = grab_pool.submit(grabber.grab), \
+                            time.monotonic()
                     t1 = time.perf_counter()
                     rects = encoder.encode(grabbed, hints, now, adopt=adopt)
                     frame = None if adopt else grabbed
@@ -219,6 +258,8 @@ class ScreenStreamer:
                         self._emit_frame(rects, False)
                         last_frame = now
         finally:
+            _drop(prefetch)
+            grab_pool.shutdown(wait=True)
             self._watcher = None
             watcher.close()
             grabber.close()
@@ -233,20 +274,18 @@ class ScreenStreamer:
         full-screen change costs no 8 MB copy.
         """
         height, width = encoder.height, encoder.width
-        if hints is not None:
+        if hints is not None and encoder.has_model and not _needs_full(encoder, hints):
             mask = encoder.candidate_tiles(hints)
             bands = [int(r) for r in mask.any(axis=1).nonzero()[0]]
-            if len(bands) <= 6 and mask.sum() * encoder.tile ** 2 < 0.4 * width * height \
-                    and encoder.has_model:
-                if frame is None:  # the last full grab became the encoder's model
-                    frame = encoder.model()
-                t = encoder.tile
-                for ty in bands:
-                    cols = mask[ty].nonzero()[0]
-                    x0, x1 = int(cols[0]) * t, min((int(cols[-1]) + 1) * t, width)
-                    y0, y1 = ty * t, min((ty + 1) * t, height)
-                    frame[y0:y1, x0:x1] = grabber.grab_area(x0, y0, x1 - x0, y1 - y0)
-                return frame, False
+            if frame is None:  # the last full grab became the encoder's model
+                frame = encoder.model()
+            t = encoder.tile
+            for ty in bands:
+                cols = mask[ty].nonzero()[0]
+                x0, x1 = int(cols[0]) * t, min((int(cols[-1]) + 1) * t, width)
+                y0, y1 = ty * t, min((ty + 1) * t, height)
+                frame[y0:y1, x0:x1] = grabber.grab_area(x0, y0, x1 - x0, y1 - y0)
+            return frame, False
         return grabber.grab(), True
 
     def _emit_frame(self, rects: list[Any], full: bool) -> None:
@@ -301,6 +340,23 @@ class _Timing:
                       self.encode_s / self.frames * 1000, flow.rtt_ms, flow.throughput_kbps,
                       flow.quality)
             self.reset(now)
+
+
+def _needs_full(encoder: Any, rects: list[Rect], mon: Any = None) -> bool:
+    """True when the changes touch so much of the screen that one full grab is cheaper."""
+    hints = rects if mon is None else _to_monitor(rects, mon)
+    mask = encoder.candidate_tiles(hints)
+    bands = int(mask.any(axis=1).sum())
+    return bands > 6 or mask.sum() * encoder.tile ** 2 >= 0.4 * encoder.width * encoder.height
+
+
+def _drop(prefetch: Future[Any] | None) -> None:
+    """Wait for an outstanding prefetch and forget it (the grabber is free again)."""
+    if prefetch is not None:
+        try:
+            prefetch.result()
+        except Exception:  # the next synchronous grab reports the problem
+            pass
 
 
 def _tune_malloc() -> None:
