@@ -225,7 +225,7 @@ class ScreenStreamer:
                             pending = []
                         t1 = time.perf_counter()
                         rects = encoder.encode(shot, None, now, adopt=True)
-                        frame = None
+                        frame = shot = None  # the encoder owns it now; keep no other reference
                         if rects:
                             self.timing.add(t1 - t0, time.perf_counter() - t1, now)
                             self._emit_frame(rects, False)
@@ -243,6 +243,7 @@ class ScreenStreamer:
                     t1 = time.perf_counter()
                     rects = encoder.encode(grabbed, hints, now, adopt=adopt)
                     frame = None if adopt else grabbed
+                    grabbed = None  # an adopted buffer belongs to the encoder alone
                     pending = []
                     if rects:
                         self.last_encode_s = encoder.last_stats.seconds
