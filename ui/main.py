@@ -58,12 +58,18 @@ def demo_data_dir() -> Path:
 
 
 class AssistProcess:
-    """A real ``tandem-assist`` subprocess asking for help (demo); stopped with the console."""
+    """A real ``tandem-assist`` subprocess asking for help (demo); stopped with the console.
+
+    Without ``consent`` the customer answers Tandem Assist's own consent dialog, as in real
+    use: the demo shows that nothing is seen before the customer allows it. Scripts that
+    run unattended (screenshots) pass ``consent`` to pre-answer it.
+    """
 
     def __init__(self, hub_url: str, problem: str = DEMO_PROBLEM,
-                 consent: str = "control", extra: Sequence[str] = ()) -> None:
+                 consent: str | None = None, extra: Sequence[str] = ()) -> None:
+        auto = ["--auto-consent", consent] if consent else []
         self.args = [*assist_command(), "--hub", hub_url, "--request-help", "--problem",
-                     problem, "--auto-consent", consent, *extra]
+                     problem, *auto, *extra]
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, env: dict[str, str] | None = None) -> AssistProcess:

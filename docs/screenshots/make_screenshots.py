@@ -114,7 +114,7 @@ def run(out: Path) -> None:
             vendor = write_demo_vendor_config(data_dir)
             assist = AssistProcess(url, problem="The monthly report export crashes since "
                                    "yesterday's update (E-REP-0412). 导出月度报表时程序崩溃。",
-                                   extra=("--vendor-config", str(vendor)),
+                                   consent="control", extra=("--vendor-config", str(vendor)),
                                    ).start(customer_x.env())
             wait_for(app, lambda: console.ring is not None, 30, "the ring")
             _pause(app, 3.0)

@@ -37,3 +37,7 @@ def test_assist_process_command_asks_for_help_with_consent_mode() -> None:
     assert proc.args[proc.args.index("--hub") + 1] == "ws://127.0.0.1:1"
     assert proc.args[proc.args.index("--auto-consent") + 1] == "view"
     proc.stop()  # never started: nothing to stop, must not raise
+
+
+def test_demo_assist_leaves_consent_to_the_customer() -> None:
+    assert "--auto-consent" not in AssistProcess("ws://127.0.0.1:1").args
