@@ -375,6 +375,9 @@ def _tune_malloc() -> None:
 
 def _release_free_memory() -> None:
     """Hand memory freed after a burst of large frames back to the OS (glibc keeps it)."""
+    import gc
+
+    gc.collect()
     try:
         import ctypes
 
