@@ -11,6 +11,11 @@ import sys
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
+# Libraries that narrate routine steps at INFO (every websocket opened, every Alembic
+# plugin loaded). Below DEBUG they only speak up for warnings; our own loggers are not
+# affected.
+CHATTY_LIBRARIES = ("websockets", "alembic.runtime.plugins")
+
 
 def configure_logging(level: str = "INFO") -> None:
     """Configure the root logger once; later calls only change the level."""
@@ -24,3 +29,6 @@ def configure_logging(level: str = "INFO") -> None:
         handler._tandem = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     root.setLevel(numeric)
+    for name in CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.DEBUG if numeric <= logging.DEBUG
+                                         else logging.WARNING)
