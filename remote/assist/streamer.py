@@ -104,10 +104,13 @@ class ScreenStreamer:
         finally:
             self._ready.set()
 
-    def _open(self) -> tuple[Any, Any]:
+    def _new_grabber(self) -> Any:
         from remote.capture.screen import ScreenGrabber
 
-        grabber = ScreenGrabber(0, self._display)
+        return ScreenGrabber(0, self._display)
+
+    def _open(self) -> tuple[Any, Any]:
+        grabber = self._new_grabber()
         try:
             from remote.capture.x11 import X11ChangeWatcher, X11Unavailable
 
@@ -155,6 +158,8 @@ class ScreenStreamer:
                     self._new_layout = False
                     _drop(prefetch)
                     prefetch = None
+                    if grabber is None:
+                        grabber = self._new_grabber()
                     self.monitor = grabber.select(self._monitor_index) \
                         if self._monitor_index < len(grabber.monitors()) else grabber.select(0)
                     mon = self.monitor
@@ -170,6 +175,11 @@ class ScreenStreamer:
                     # model on the next change) and hand freed memory back to the OS.
                     trimmed = True
                     frame = None
+                    _drop(prefetch)
+                    prefetch = None
+                    if grabber is not None:  # its 8 MB shared-memory segment too
+                        grabber.close()
+                        grabber = None
                     _release_free_memory()
                 # Poll the pointer quickly while it moves, slowly once it has been still
                 # for 2 s (an idle session then wakes ~8 times a second).
@@ -236,6 +246,9 @@ class ScreenStreamer:
                 if pending is None or pending:
                     hints = None if pending is None else _to_monitor(pending, mon)
                     t0 = time.perf_counter()
+                    if grabber is None:  # released while idle: reopening takes < 1 ms
+                        grabber = self._new_grabber()
+                        grabber.select(mon.index)
                     grabbed, adopt = self._grab_into(grabber, frame, encoder, hints)
                     if adopt and self.pipeline and not full:
                         prefetch, prefetched_at = grab_pool.submit(grabber.grab), \
@@ -263,7 +276,8 @@ class ScreenStreamer:
             grab_pool.shutdown(wait=True)
             self._watcher = None
             watcher.close()
-            grabber.close()
+            if grabber is not None:
+                grabber.close()
 
     def _grab_into(self, grabber: Any, frame: Any, encoder: Any,
                    hints: list[Rect] | None) -> tuple[Any, bool]:
