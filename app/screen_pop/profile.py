@@ -59,16 +59,21 @@ class Person:
 
 @dataclass(frozen=True, slots=True)
 class SlaTargets:
-    """The tier's promise (first response / resolution), for the ring panel.
+    """The customer's SLA for a contact arriving now, from app/sla's policies and calendar.
 
-    Until the SLA service (app/sla) serves per-deployment policies to the profile, these
-    come from a small tier table in the screen-pop service that mirrors its defaults.
+    ``first_response_due_at`` / ``resolution_due_at`` (UTC) are computed on the customer's
+    service calendar from the moment of the lookup (the contact's arrival): a basic customer
+    ringing on Friday evening is due on Monday morning in ``timezone``. ``calendar`` is the
+    calendar's description ("Mon-Fri 09:00-18:00 (Asia/Shanghai)").
     """
 
     tier: str
     first_response_minutes: int
     resolution_minutes: int
     calendar: str
+    first_response_due_at: datetime | None = None
+    resolution_due_at: datetime | None = None
+    timezone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

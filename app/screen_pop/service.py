@@ -52,17 +52,11 @@ from app.screen_pop.profile import (
     SlaTargets,
     TicketSummary,
 )
+from app.sla.models import CustomerCalendar
+from app.sla.terms import CachedSlaTerms
 from app.tickets.models import SatisfactionRating, Ticket
 
 log = logging.getLogger(__name__)
-
-#: Tier -> SLA targets shown at the ring. Mirrors app/sla's default tier policies; the SLA
-#: service owns the real (configurable, calendar-aware) deadlines on tickets.
-TIER_SLA: dict[str, SlaTargets] = {
-    "basic": SlaTargets("basic", 8 * 60, 27 * 60, "Mon-Fri 09:00-18:00"),
-    "vip": SlaTargets("vip", 60, 8 * 60, "Mon-Fri 09:00-12:00, 13:00-18:00"),
-    "svip": SlaTargets("svip", 15, 4 * 60, "7x24"),
-}
 
 MAX_IDENTIFIER_CHARS = 254
 MAX_ENVIRONMENT_KEYS = 200
@@ -124,8 +118,9 @@ _PERSON_BY_EMAIL = (
 )
 _CUSTOMER = select(
     Customer.id, Customer.code, Customer.name, Customer.tier, Customer.region, Customer.timezone,
-    Customer.language, Customer.notes,
-).where(Customer.id == bindparam("cid"))
+    Customer.language, Customer.notes, CustomerCalendar.calendar_id,
+).outerjoin(CustomerCalendar, CustomerCalendar.customer_id == Customer.id).where(
+    Customer.id == bindparam("cid"))
 _PERSONS = select(
     ContactPerson.id, ContactPerson.name, ContactPerson.job_title, ContactPerson.phone,
     ContactPerson.mobile, ContactPerson.email, ContactPerson.language, ContactPerson.is_primary,
@@ -192,8 +187,11 @@ class ScreenPopService:
         sessions: int = 5,
         ratings: int = 5,
         clock: Callable[[], datetime] = utcnow,
+        sla: CachedSlaTerms | None = None,
     ) -> None:
         self._sessions = session_factory
+        #: SLA policies and calendars (app/sla), cached: they change rarely.
+        self.sla = sla or CachedSlaTerms()
         self._region = default_region
         self._n_tickets = tickets
         self._n_sessions = sessions
@@ -252,7 +250,7 @@ class ScreenPopService:
                 return Profile(known=False, matched_by=None, caller_phone=caller_phone,
                                caller_email=email or _clean(identity.email), machine=machine_info,
                                looked_up_at=now)
-            return self._profile(db.connection(), customer_id, person_id, matched_by, caller_phone,
+            return self._profile(db, customer_id, person_id, matched_by, caller_phone,
                                  email, machine_info, other, now)
 
     # --- the machine and its reports --------------------------------------------------------------
@@ -297,9 +295,10 @@ class ScreenPopService:
                            env_diff.diff(previous, latest), True)
 
     # --- the profile ------------------------------------------------------------------------
-    def _profile(self, conn: Connection, customer_id: int, person_id: int | None,
+    def _profile(self, db: Session, customer_id: int, person_id: int | None,
                  matched_by: str | None, caller_phone: str | None, email: str | None,
                  machine: MachineInfo | None, other: int, now: datetime) -> Profile:
+        conn = db.connection()
         cid = {"cid": customer_id}
         c = conn.execute(_CUSTOMER, cid).one()
         company = Company(c.id, c.code, c.name, c.tier.value, c.region, c.timezone, c.language, c.notes)
@@ -312,12 +311,25 @@ class ScreenPopService:
         return Profile(
             known=True, matched_by=matched_by, caller_phone=caller_phone, caller_email=email,
             company=company, person=person, contact_persons=persons,
-            sla=TIER_SLA.get(company.tier, TIER_SLA["basic"]),
+            sla=self._sla(db, company, c.calendar_id, now),
             products=self._products(conn, cid), machine=machine,
             tickets=self._tickets(conn, cid), sessions=self._recent_sessions(conn, cid),
             satisfaction=self._satisfaction(conn, cid), notes=notes, other_matches=other,
             looked_up_at=now,
         )
+
+    def _sla(self, db: Session, company: Company, calendar_id: int | None,
+             now: datetime) -> SlaTargets | None:
+        """The tier's targets and due times for a contact arriving now (app/sla's policies)."""
+        try:
+            p = self.sla.promise(db, company.tier, company.timezone, calendar_id, now)
+        except Exception:  # a broken stored calendar must not cost the agent the whole profile
+            log.exception("SLA terms for customer %s", company.code)
+            return None
+        return SlaTargets(
+            p.policy.tier, int(p.policy.first_response.total_seconds() // 60),
+            int(p.policy.resolution.total_seconds() // 60), p.calendar_text,
+            p.first_response_due_at, p.resolution_due_at, p.calendar.timezone)
 
     @staticmethod
     def _products(conn: Connection, cid: dict[str, int]) -> tuple[InstalledProduct, ...]:

@@ -168,6 +168,38 @@ class ServiceCalendar:
         )
 
 
+_DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def describe(cal: ServiceCalendar) -> str:
+    """A short human description: ``Mon-Fri 09:00-12:00, 13:00-18:00 (Asia/Shanghai)``.
+
+    Consecutive days with the same windows are grouped; holidays are named by their rule.
+    """
+    if cal.always_open:
+        return "7x24"
+    groups: list[tuple[int, int, Day]] = []
+    for i, day in enumerate(cal.week):
+        windows = tuple(sorted(day, key=lambda w: w.start_min))
+        if groups and groups[-1][2] == windows and groups[-1][1] == i - 1:
+            groups[-1] = (groups[-1][0], i, windows)
+        else:
+            groups.append((i, i, windows))
+    parts = []
+    for first, last, windows in groups:
+        if not windows:
+            continue
+        days = _DAY_NAMES[first] if first == last else f"{_DAY_NAMES[first]}-{_DAY_NAMES[last]}"
+        parts.append(f"{days} {', '.join(str(w) for w in windows)}")
+    text = "; ".join(parts) or "no working hours"
+    if cal.chinese_rules:
+        text += ", Chinese public holidays and make-up days"
+    elif cal.holiday_country:
+        region = "-".join(x for x in (cal.holiday_country, cal.holiday_subdivision) if x)
+        text += f", public holidays ({region})"
+    return f"{text} ({cal.timezone})"
+
+
 def _replace(cal: ServiceCalendar, **changes: object) -> ServiceCalendar:
     import dataclasses
 
@@ -379,6 +411,7 @@ __all__ = [
     "WorkingWindow",
     "add_working_time",
     "always_open",
+    "describe",
     "day_intervals",
     "next_working_instant",
     "weekly",

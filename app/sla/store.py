@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.customers.models import Customer
+from app.db.base import utcnow
 from app.sla.calendar import ServiceCalendar
 from app.sla.clock import SlaState
 from app.sla.models import AgentCalendar, CalendarRow, CustomerCalendar, TierPolicyRow
@@ -29,6 +31,9 @@ class SlaStore:
             s.add(row)
         else:
             row.definition = cal.to_dict()
+            # Always stamped (even when the definition is equal): every policy or calendar
+            # save moves ``version()``, which is how caches (the screen pop) see a change.
+            row.updated_at = utcnow()
         s.flush()
         return row.id
 
@@ -59,13 +64,28 @@ class SlaStore:
         row = s.get(TierPolicyRow, tier_key(tier))
         if row is None:
             return self.defaults.for_tier(tier)
-        return TierPolicy(
-            tier=row.tier, calendar=self._calendar_by_id(s, row.calendar_id),
-            first_response=dt.timedelta(seconds=row.first_response_s),
-            resolution=dt.timedelta(seconds=row.resolution_s),
-            reopen_window=dt.timedelta(seconds=row.reopen_window_s),
-            warn_at=tuple(float(x) for x in row.warn_at),
-            follow_customer_timezone=row.follow_customer_timezone)
+        return _policy_from_row(row, self._calendar_by_id(s, row.calendar_id))
+
+    # -- everything at once, for caches ----------------------------------------------------
+    def version(self, s: Session) -> tuple[object, ...]:
+        """A cheap fingerprint of the SLA configuration (two aggregates on small tables).
+
+        Every save goes through ``save_calendar``, which stamps ``updated_at``; the row counts
+        catch deletions and new customer calendars.
+        """
+        calendars = s.execute(select(func.count(CalendarRow.id),
+                                     func.max(CalendarRow.updated_at))).one()
+        policies = s.execute(select(func.count()).select_from(TierPolicyRow)).scalar()
+        return (calendars[0], calendars[1], policies)
+
+    def snapshot(self, s: Session) -> SlaSnapshot:
+        """All tier policies (stored, else defaults) and all calendars by id, read once."""
+        calendars = {row.id: ServiceCalendar.from_dict(row.definition)
+                     for row in s.scalars(select(CalendarRow))}
+        tiers = dict(self.defaults.tiers)
+        for row in s.scalars(select(TierPolicyRow)):
+            tiers[row.tier] = _policy_from_row(row, calendars[row.calendar_id])
+        return SlaSnapshot(SlaPolicies(tiers, self.defaults.agent_calendar), calendars)
 
     def set_customer_calendar(self, s: Session, customer_id: int, cal: ServiceCalendar) -> None:
         calendar_id = self.save_calendar(s, cal)
@@ -95,6 +115,31 @@ class SlaStore:
         own = s.get(CustomerCalendar, customer_id)
         own_calendar = self._calendar_by_id(s, own.calendar_id) if own is not None else None
         return policy, policy.calendar_for(customer.timezone if customer else None, own_calendar)
+
+
+@dataclass(frozen=True, slots=True)
+class SlaSnapshot:
+    """The SLA configuration as of one read: policies per tier and calendars by row id."""
+
+    policies: SlaPolicies
+    calendars: dict[int, ServiceCalendar]
+
+    def terms(self, tier: object, customer_timezone: str | None,
+              customer_calendar_id: int | None = None) -> tuple[TierPolicy, ServiceCalendar]:
+        """The same answer as ``SlaStore.terms`` for a customer, without a query."""
+        policy = self.policies.for_tier(tier)
+        own = self.calendars.get(customer_calendar_id) if customer_calendar_id else None
+        return policy, policy.calendar_for(customer_timezone, own)
+
+
+def _policy_from_row(row: TierPolicyRow, calendar: ServiceCalendar) -> TierPolicy:
+    return TierPolicy(
+        tier=row.tier, calendar=calendar,
+        first_response=dt.timedelta(seconds=row.first_response_s),
+        resolution=dt.timedelta(seconds=row.resolution_s),
+        reopen_window=dt.timedelta(seconds=row.reopen_window_s),
+        warn_at=tuple(float(x) for x in row.warn_at),
+        follow_customer_timezone=row.follow_customer_timezone)
 
 
 def sla_state(ticket: Ticket) -> SlaState:

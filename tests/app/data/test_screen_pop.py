@@ -272,6 +272,7 @@ def test_query_count_does_not_grow_with_history(service: ScreenPopService, datab
 
     with database.connect() as conn:
         small = conn.scalar(select(Customer.code).where(Customer.code.like("C%")).order_by(Customer.id))
+    service.lookup(ContactIdentity(customer_code=small))  # SLA policies and calendars cached
     event.listen(database, "before_cursor_execute", count)
     try:
         service.lookup(ContactIdentity(customer_code="HX-42"))
