@@ -22,6 +22,9 @@ from remote.protocol.messages import ConsentLevel, Role
 POLL_MS = 40
 
 
+CORNER_GEOMETRY = "-24-56"
+
+
 class TkApp:
     """The window; also the session's ``AssistUI`` (every method marshals to Tk)."""
 
@@ -43,6 +46,9 @@ class TkApp:
         self.rating_dialog: tk.Toplevel | None = None
         self.rating_buttons: dict[int, ttk.Button] = {}
         self._build()
+        # Bottom-right, anchored to the corner as the window grows: out of the way of the
+        # customer's own work (and of the console, in the demo), like a call's panel.
+        self.root.geometry(CORNER_GEOMETRY)
         self.root.after(POLL_MS, self._drain)
         if start_now:
             self.start_session()
