@@ -5,7 +5,8 @@ Usage: ``python bench/routing.py [--json] [--seed N] [--strategies a,b]``
 The day: basic and VIP contacts arrive in business hours (07:00-19:00, two humps), SVIP all
 day; at 15:00 an SVIP flood (a product outage: 1,500 SVIP contacts in 20 minutes). Agents work
 two overlapping shifts plus a small night crew, take a break, wrap up 30 s after each contact,
-accept most rings after 2-8 s, decline some, miss a few (ring timeout). Customers give up after
+accept most rings after 2-8 s, decline some, miss a few (ring timeout: the engine sets them Not
+ready, "RONA", and they come back Ready 10-60 s later). Customers give up after
 an exponential patience. Everything comes from one seeded RNG, so runs are reproducible; only
 ``decision_p95_us`` (wall-clock time of the engine's routing decisions) varies by machine.
 
@@ -30,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.routing.engine import RoutingEngine  # noqa: E402
 from app.routing.types import (  # noqa: E402
+    MISSED_A_CONTACT,
     AgentPresenceChanged,
     AgentState,
     ContactKind,
@@ -80,6 +82,7 @@ class SimAgent:
     accept_delay: tuple[float, float]
     on_shift: bool = False
     handling: set[int] = field(default_factory=set)
+    break_until: float = 0.0
 
 
 def day_profile(rng: random.Random) -> float:
@@ -167,7 +170,7 @@ class Simulation:
             "arrive": self.on_arrive, "give_up": self.on_give_up, "login": self.on_login,
             "logout": self.on_logout, "break": self.on_break, "back": self.on_back,
             "tick": self.on_tick, "accept": self.on_accept, "decline": self.on_decline,
-            "done": self.on_done, "wrapped": self.on_wrapped,
+            "done": self.on_done, "wrapped": self.on_wrapped, "missed_back": self.on_missed_back,
         }
         while self.events:
             t, _, kind, ref = heapq.heappop(self.events)
@@ -189,6 +192,10 @@ class Simulation:
                 # else: nobody answers; the engine's ring timeout moves on
             elif isinstance(action, LeaveTicket):
                 self.by_id[action.contact_id].left_ticket = True
+            elif (isinstance(action, AgentPresenceChanged)
+                  and action.reason == MISSED_A_CONTACT):
+                # RONA: the agent notices the missed ring and sets Ready again.
+                self.at(t + self.rng.uniform(10, 60), "missed_back", action.agent_id)
             elif isinstance(action, (OfferExpired, OfferCancelled, AgentPresenceChanged)):
                 pass
 
@@ -219,10 +226,18 @@ class Simulation:
         if not agent.on_shift or agent.handling:
             return []
         self.at(t + 900, "back", aid)
+        agent.break_until = t + 900
         return self.engine.agent_presence(aid, Presence.NOT_READY, t, "break")
 
     def on_back(self, t: float, aid: int) -> list:
         if not self.agents[aid - 1].on_shift:
+            return []
+        return self.engine.agent_presence(aid, Presence.READY, t)
+
+    def on_missed_back(self, t: float, aid: int) -> list:
+        agent = self.agents[aid - 1]
+        if (not agent.on_shift or t < agent.break_until
+                or self.engine.agents[aid].presence is not Presence.NOT_READY):
             return []
         return self.engine.agent_presence(aid, Presence.READY, t)
 

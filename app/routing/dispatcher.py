@@ -70,8 +70,8 @@ class RoutingSettings:
     ring_timeout_s: float | None = None  # None: each queue's ring_timeout_seconds
     aging_ceiling_s: float = 300.0
     head_start_s: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_HEAD_START_S))
-    decline_cooldown_s: float = 120.0
-    not_ready_on_ring_timeout: bool = False
+    decline_cooldown_s: float = 20.0  # after an explicit Decline only
+    not_ready_on_ring_timeout: bool = True  # RONA: a missed ring sets the agent Not ready
     agents_offline_on_recover: bool = True
 
     @classmethod
@@ -151,7 +151,8 @@ class Dispatcher:
                         self.engine.restore_answered(
                             waiting, contact.agent_id, _ts(contact.answered_at or now))
                     continue
-                self.engine.contact_arrived(waiting, _ts(now))
+                self.engine.contact_arrived(waiting, _ts(now))  # ended cool-downs dropped
+                self._save_declines(s, contact.id)
             self.engine.drain_decisions()  # nobody is online yet: nothing to explain
         return []
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from app.routing.types import (
     EXCLUSIVE_KINDS,
     LEAVE_TICKET,
+    MISSED_A_CONTACT,
     ROUTABLE,
     Action,
     AgentPresenceChanged,
@@ -135,6 +136,7 @@ class RoutingEngine:
         self._enqueue(contact)
         self._schedule_overflow(contact)
         self._schedule_widening(contact)
+        self._schedule_cooldowns(contact, now)
         actions: list[Action] = []
         self._route_contact(contact, now, "contact_arrived", actions, record_miss=True)
         return actions
@@ -249,16 +251,20 @@ class RoutingEngine:
             offer = self.offers.get(offer_id)
             if offer is None:
                 continue
-            self._withdraw(offer, now, exclude=True)
-            actions.append(OfferExpired(offer.offer_id, offer.contact_id, offer.agent_id))
+            contact = self.contacts[offer.contact_id]
             agent = self.agents[offer.agent_id]
-            if self.queues[self.contacts[offer.contact_id].queue].not_ready_on_ring_timeout:
+            rona = self.queues[contact.queue].not_ready_on_ring_timeout
+            # RONA: nobody is at that console, so the agent goes Not ready and is not excluded
+            # from the contact (it rings again the moment they are Ready). Without RONA the
+            # missed agent sits out a cool-down on this contact, like a decline.
+            self._withdraw(offer, now, exclude=not rona)
+            actions.append(OfferExpired(offer.offer_id, offer.contact_id, offer.agent_id))
+            if rona and agent.presence in ROUTABLE:
                 agent.presence = Presence.NOT_READY
                 self._refresh(agent)
                 actions.append(AgentPresenceChanged(agent.agent_id, agent.presence,
-                                                    "ring timeout"))
-            self._route_contact(self.contacts[offer.contact_id], now, "requeued", actions,
-                                record_miss=True)
+                                                    MISSED_A_CONTACT))
+            self._route_contact(contact, now, "requeued", actions, record_miss=True)
             self._route_agent(agent, now, actions)
         while self._overflow_heap and self._overflow_heap[0][0] <= now:
             _, contact_id, entered = heapq.heappop(self._overflow_heap)
@@ -275,12 +281,15 @@ class RoutingEngine:
             contact = self.contacts.get(contact_id)
             if contact is not None and contact.contact_id in self._entry:
                 self._route_contact(contact, now, "skills_widened", actions, record_miss=False)
-        retry = False
+        cooled: set[int] = set()
         while self._cooldown_heap and self._cooldown_heap[0][0] <= now:
-            heapq.heappop(self._cooldown_heap)
-            retry = True
-        if retry:
-            self._route_all(now, actions)
+            _, contact_id = heapq.heappop(self._cooldown_heap)
+            contact = self.contacts.get(contact_id)
+            if contact is not None:
+                contact.declined = {a: t for a, t in contact.declined.items() if t > now}
+                cooled.add(contact_id)
+        if cooled:
+            self._route_some(cooled, now, actions)
         return actions
 
     # -- queries ---------------------------------------------------------------------------
@@ -393,6 +402,13 @@ class RoutingEngine:
         if q.overflow_after_s is not None and q.overflow_to:
             heapq.heappush(self._overflow_heap, (contact.queue_entered_at + q.overflow_after_s,
                                                  contact.contact_id, contact.queue_entered_at))
+
+    def _schedule_cooldowns(self, contact: WaitingContact, now: float) -> None:
+        """A contact coming in with exclusions (restored after a hub restart): the ones that
+        ended are dropped, the rest get their timers, so a cool-down never strands it."""
+        contact.declined = {a: t for a, t in contact.declined.items() if t > now}
+        for until in set(contact.declined.values()):
+            heapq.heappush(self._cooldown_heap, (until, contact.contact_id))
 
     def _widen_step(self, q: QueueConfig) -> float:
         """Half-way to promotion any skill level will do; at promotion, any agent."""
@@ -647,8 +663,10 @@ class RoutingEngine:
             else:
                 return
 
-    def _route_all(self, now: float, actions: list[Action]) -> None:
-        for contact_id in list(self._ordered(now)):
+    def _route_some(self, contact_ids: set[int], now: float, actions: list[Action]) -> None:
+        """Route these waiting contacts again, best first (their cool-downs ended: only
+        their eligibility changed, so the invariant needs no wider rescan)."""
+        for contact_id in [c for c in self._ordered(now) if c in contact_ids]:
             if not self._available:
                 return
             contact = self.contacts.get(contact_id)

@@ -52,6 +52,9 @@ KIND_BY_CHANNEL: Mapping[str, ContactKind] = {
 
 EXCLUSIVE_KINDS = frozenset({ContactKind.SESSION, ContactKind.VOICE})
 
+#: Why an agent whose console rang out was set Not ready (RONA: redirect on no answer).
+MISSED_A_CONTACT = "Missed a contact"
+
 #: Overflow target meaning "stop waiting: the customer is asked to leave a ticket".
 LEAVE_TICKET = "__leave_ticket__"
 
@@ -83,11 +86,17 @@ class QueueConfig:
     # anyway, and letting it age too would make an overload plain first-come-first-served.
     aging_tiers: frozenset[str] = frozenset({"basic", "vip"})
     head_start_s: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_HEAD_START_S))
-    decline_cooldown_s: float = 120.0
+    # An explicit Decline keeps that agent off that contact this long; when it ends the contact
+    # is routed again (the only agent of a one-person desk is asked again).
+    decline_cooldown_s: float = 20.0
     # Skills strategy: half-way to aging, any level of the product skill will do; once aged,
     # any agent (so a rare skill cannot strand a customer).
     widen_skills: bool = True
-    not_ready_on_ring_timeout: bool = False
+    # RONA (redirect on no answer): a console that rang out means nobody is at it, so the agent
+    # goes Not ready ("Missed a contact") instead of being excluded from the contact; the contact
+    # goes to the next agent or waits, and rings at once when the agent is Ready again. Off: the
+    # missed agent is excluded from that contact for ``decline_cooldown_s``, like a decline.
+    not_ready_on_ring_timeout: bool = True
     default_handle_s: float = 300.0
 
 

@@ -11,7 +11,15 @@ from app.agents.models import Agent, AgentStatus
 from app.contacts.models import Contact, ContactStatus
 from app.routing.dispatcher import Dispatcher, RoutingSettings
 from app.routing.models import OfferStatus, RoutingDecision, RoutingOffer, RoutingState
-from app.routing.types import LeaveTicket, Offer, OfferCancelled, OfferExpired
+from app.routing.types import (
+    MISSED_A_CONTACT,
+    AgentPresenceChanged,
+    LeaveTicket,
+    Offer,
+    OfferCancelled,
+    OfferExpired,
+    Presence,
+)
 from tests.app.routing.dbsupport import Factory
 
 
@@ -76,25 +84,35 @@ def test_ring_accept_and_finish_are_persisted(session_factory: sessionmaker[Sess
         assert s.get(Agent, a1).status == AgentStatus.READY  # type: ignore[union-attr]
 
 
-def test_ring_timeout_then_decline_then_next_agent(session_factory: sessionmaker[Session]) -> None:
+def test_ring_timeout_sets_not_ready_and_decline_cools_down(
+        session_factory: sessionmaker[Session]) -> None:
     f, d, clock, queue_id, (a1, a2) = setup(session_factory)
     d.agent_state_changed(a1, AgentStatus.READY)
     d.agent_state_changed(a2, AgentStatus.READY)
     cid = f.contact(f.customer(), queue_id)
     [first] = offers(d.contact_arrived(cid))
+    missed = first.agent_id
+    other = a2 if missed == a1 else a1
     clock.advance(20)
     actions = d.tick()
     assert any(isinstance(a, OfferExpired) for a in actions)
+    assert AgentPresenceChanged(missed, Presence.NOT_READY, MISSED_A_CONTACT) in actions
     [second] = offers(actions)
-    assert second.agent_id != first.agent_id
+    assert second.agent_id == other
     assert offer_status(session_factory, first.offer_id) == OfferStatus.EXPIRED
-    assert not d.offer_accepted(first.offer_id, first.agent_id).ok  # too late
-    assert offers(d.offer_declined(second.offer_id, second.agent_id)) == []  # both excluded
+    with session_factory() as s:
+        assert s.get(Agent, missed).status == AgentStatus.NOT_READY  # type: ignore[union-attr]
+    assert not d.offer_accepted(first.offer_id, missed).ok  # too late
+    assert offers(d.offer_declined(second.offer_id, other)) == []  # nobody Ready and eligible
     assert offer_status(session_factory, second.offer_id) == OfferStatus.DECLINED
     assert contact_row(session_factory, cid).status == ContactStatus.QUEUED
     with session_factory() as s:
         declined = s.get(RoutingState, cid).declined  # type: ignore[union-attr]
-    assert set(declined) == {str(a1), str(a2)}
+    assert set(declined) == {str(other)}  # a missed ring excludes nobody
+    clock.advance(1)
+    [back] = offers(d.agent_state_changed(missed, AgentStatus.READY))  # rings at once
+    assert back.agent_id == missed and back.contact_id == cid
+    assert offers(d.offer_declined(back.offer_id, missed)) == []
     clock.advance(61)
     [third] = offers(d.tick())  # cool-down over
     assert third.contact_id == cid
@@ -221,3 +239,30 @@ def test_queue_added_while_running_and_config_ring_timeout(
     cid = f.contact(f.customer("vip"), vip_queue)
     [offer] = offers(d.contact_arrived(cid))
     assert offer.expires_at - clock.now.timestamp() == 5.0
+
+
+def test_restart_drops_ended_cooldowns_and_times_running_ones(
+        session_factory: sessionmaker[Session]) -> None:
+    """The demo's stuck contact: an exclusion stored by an older hub must neither outlive its
+    time after a restart nor need an event to end."""
+    f, d, clock, queue_id, (a1, a2) = setup(session_factory)
+    d.agent_state_changed(a1, AgentStatus.READY)
+    cid = f.contact(f.customer(), queue_id)
+    [offer] = offers(d.contact_arrived(cid))
+    d.offer_declined(offer.offer_id, a1)  # a1 excluded for 60 s
+    with session_factory() as s, s.begin():
+        state = s.get(RoutingState, cid)
+        assert state is not None and set(state.declined) == {str(a1)}
+        state.declined = {**state.declined, str(a2): clock.now.timestamp() + 200}
+    clock.advance(90)  # the hub was down past a1's cool-down, not past a2's
+    d2 = Dispatcher(session_factory, RoutingSettings(decline_cooldown_s=60.0), clock=clock)
+    d2.recover()
+    with session_factory() as s:
+        assert set(s.get(RoutingState, cid).declined) == {str(a2)}  # type: ignore[union-attr]
+    assert offers(d2.agent_state_changed(a2, AgentStatus.READY)) == []  # still cooling down
+    [ring] = offers(d2.agent_state_changed(a1, AgentStatus.READY))  # at once
+    assert ring.agent_id == a1
+    d2.agent_state_changed(a1, AgentStatus.NOT_READY)
+    clock.advance(110)
+    [late] = offers(d2.tick())  # a2's cool-down ends by itself
+    assert late.agent_id == a2 and late.contact_id == cid

@@ -9,6 +9,7 @@ import pytest
 from app.routing.engine import RoutingEngine, RoutingError
 from app.routing.types import (
     LEAVE_TICKET,
+    MISSED_A_CONTACT,
     ROUTABLE,
     AgentPresenceChanged,
     AgentState,
@@ -150,16 +151,49 @@ def test_svip_flood_cannot_starve_basic() -> None:
 
 
 def test_ring_timeout_offers_next_agent() -> None:
-    eng = engine_with(Strategy.LONGEST_IDLE, ring_timeout_s=20.0, not_ready_on_ring_timeout=True)
+    eng = engine_with(Strategy.LONGEST_IDLE, ring_timeout_s=20.0)
     [first] = offers(eng.contact_arrived(contact(1), 0.0))
     assert eng.tick(19.9) == []
     actions = eng.tick(20.0)
     assert OfferExpired(first.offer_id, 1, first.agent_id) in actions
-    assert AgentPresenceChanged(first.agent_id, Presence.NOT_READY, "ring timeout") in actions
+    assert AgentPresenceChanged(first.agent_id, Presence.NOT_READY, MISSED_A_CONTACT) in actions
     [second] = offers(actions)
     assert second.agent_id != first.agent_id and second.contact_id == 1
     assert not eng.offer_accepted(first.offer_id, first.agent_id, 21.0)  # late accept loses
     assert eng.offer_accepted(second.offer_id, second.agent_id, 21.0)
+
+
+def test_single_agent_missing_a_ring_goes_not_ready_and_rings_again_when_ready() -> None:
+    eng = engine_with(Strategy.LONGEST_IDLE, n_agents=1, ring_timeout_s=20.0)
+    [first] = offers(eng.contact_arrived(contact(1), 0.0))
+    actions = eng.tick(20.0)
+    assert actions == [OfferExpired(first.offer_id, 1, 1),
+                       AgentPresenceChanged(1, Presence.NOT_READY, MISSED_A_CONTACT)]
+    assert eng.waiting() == [1] and eng.contacts[1].declined == {}  # not excluded
+    [again] = offers(eng.agent_presence(1, Presence.READY, 21.0))  # at once, no cool-down
+    assert again.contact_id == 1 and again.agent_id == 1
+
+
+def test_without_rona_a_missed_ring_cools_down_then_rings_again() -> None:
+    eng = engine_with(Strategy.LONGEST_IDLE, n_agents=1, ring_timeout_s=20.0,
+                      not_ready_on_ring_timeout=False, decline_cooldown_s=30.0)
+    [first] = offers(eng.contact_arrived(contact(1), 0.0))
+    assert offers(eng.tick(20.0)) == [] and eng.agents[1].presence is Presence.READY
+    assert offers(eng.tick(49.0)) == []
+    [again] = offers(eng.tick(50.0))
+    assert again.agent_id == 1 and eng.contacts[1].declined == {}
+
+
+def test_restored_cooldowns_are_scheduled_and_ended_ones_dropped() -> None:
+    """After a hub restart a contact comes back with its exclusions: an ended one must not
+    keep it from its agent, a running one must end by itself (no event needed)."""
+    eng = engine_with(Strategy.LONGEST_IDLE, n_agents=2)
+    [ring] = offers(eng.contact_arrived(contact(1, declined={1: 90.0, 2: 130.0}), 100.0))
+    assert ring.agent_id == 1 and eng.contacts[1].declined == {2: 130.0}
+    eng.agent_presence(1, Presence.NOT_READY, 101.0)  # withdraws the ring
+    assert eng.waiting() == [1] and offers(eng.tick(129.0)) == []
+    [again] = offers(eng.tick(130.0))
+    assert again.agent_id == 2 and again.contact_id == 1
 
 
 def test_decline_offers_next_and_cooldown_returns_it() -> None:
@@ -306,7 +340,7 @@ def check_invariants(eng: RoutingEngine, finished: set[int], next_cid: int,
 def test_skills_widen_while_waiting() -> None:
     """Half-way to aging any skill level will do; once aged, any agent."""
     eng = RoutingEngine([QueueConfig("s", Strategy.SKILLS, aging_ceiling_s=300.0,
-                                     aging_margin_s=60.0)])
+                                     aging_margin_s=60.0, decline_cooldown_s=150.0)])
     eng.set_agent(AgentState(1, Presence.READY, skills={(7, None): 1}))
     eng.set_agent(AgentState(2, Presence.READY, skills={(8, None): 5}))
     eng.contact_arrived(contact(1, queue="s", product=7, required_skill=4), 0.0)
