@@ -47,6 +47,8 @@ class Console(QObject):
         wrap_up_failed(str): why the wrap-up could not be saved.
         connection_changed(bool, str): connected or not, and a sentence for the status bar.
         queue_changed(int, float, int): contacts waiting, longest wait (s), agents ready.
+        sla_alert(object): an ``SlaAlert``: one of the agent's tickets is near or past a due
+            time.
         error(str, str): an operation's title and its error message.
     """
 
@@ -62,6 +64,7 @@ class Console(QObject):
     wrap_up_failed = Signal(str)
     connection_changed = Signal(bool, str)
     queue_changed = Signal(int, float, int)
+    sla_alert = Signal(object)
     error = Signal(str, str)
 
     _hub_event = Signal(object)  # worker thread -> GUI thread (queued)
@@ -88,6 +91,7 @@ class Console(QObject):
             m.CodeRedeemed: self.on_code_redeemed,
             m.Error: self.on_hub_error,
             m.QueueStats: self.on_queue_stats,
+            m.SlaAlert: self.sla_alert.emit,
             ConnectionLost: self.on_connection_lost,
             ConnectionRestored: self.on_connection_restored,
             SignedOut: self.on_signed_out,

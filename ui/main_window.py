@@ -31,6 +31,7 @@ from ui.replay_window import RecordingsPage, ReplayWindow
 from ui.ring_panel import RingPanel, format_duration
 from ui.ringer import Ringer
 from ui.session_view import SessionView
+from ui.sla_widgets import SlaAlertsButton
 from ui.tickets_view import TicketsView
 from ui.wrapup_form import WrapUpForm
 
@@ -171,6 +172,7 @@ class MainWindow(QMainWindow):
         self.queue_label = QLabel()
         styled(self.queue_label, "muted")
         self.message_label = QLabel()
+        self.sla_alerts = SlaAlertsButton()
         self._message_timer = QTimer(self)
         self._message_timer.setSingleShot(True)
         status = self.statusBar()
@@ -180,6 +182,7 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.state_widget)
         status.addPermanentWidget(self.connection_label)
         status.addPermanentWidget(self.message_label, 1)
+        status.addPermanentWidget(self.sla_alerts)
         status.addPermanentWidget(self.queue_label)
         status.addPermanentWidget(self.agent_label)
 
@@ -218,6 +221,7 @@ class MainWindow(QMainWindow):
         console.wrap_up_failed.connect(self.wrap_up_form.submit_failed)
         console.connection_changed.connect(self.on_connection_changed)
         console.queue_changed.connect(self.on_queue_changed)
+        console.sla_alert.connect(self.on_sla_alert)
         console.error.connect(self.on_error)
         # session link -> session view
         session.layout_changed.connect(self.on_layout_changed)
@@ -247,6 +251,7 @@ class MainWindow(QMainWindow):
         self.tickets.recording_requested.connect(self.on_recording_requested)
         self.profile.recording_requested.connect(self.on_recording_requested)
         self.tabs.currentChanged.connect(self.on_tab_changed)
+        self.sla_alerts.ticket_requested.connect(self.on_alert_ticket)
         self._message_timer.timeout.connect(self.message_label.clear)
         # shortcuts
         self.shortcuts["accept"].activated.connect(self.ring_panel.on_accept_clicked)
@@ -268,7 +273,9 @@ class MainWindow(QMainWindow):
 
     def on_ring_started(self, ring: m.Ring) -> None:
         self.ring_note.hide()
-        self.ring_panel.show_ring(ring, self._caller_name(ring))
+        profile = _profile_of(ring)
+        self.ring_panel.show_ring(ring, self._caller_name(ring),
+                                  profile.sla if profile is not None else None)
         self.profile.show_profile_dict(ring.profile or {}, company=ring.company, tier=ring.tier)
         self.tabs.setCurrentIndex(0)
         if self.work.currentWidget() is self.idle:
@@ -279,10 +286,7 @@ class MainWindow(QMainWindow):
 
     def _caller_name(self, ring: m.Ring) -> str:
         """The matched contact person; else say the caller is unknown on which machine."""
-        try:
-            profile = Profile.from_dict(ring.profile) if ring.profile else None
-        except (TypeError, ValueError, KeyError):
-            return ""
+        profile = _profile_of(ring)
         if profile is None:
             return ""
         if profile.person is not None:
@@ -318,10 +322,7 @@ class MainWindow(QMainWindow):
 
     def on_wrap_up_started(self, contact: m.Ring) -> None:
         products: list[tuple[str, str, str]] = []  # (product, module, version)
-        try:
-            profile = Profile.from_dict(contact.profile) if contact.profile else None
-        except (TypeError, ValueError, KeyError):
-            profile = None
+        profile = _profile_of(contact)
         for item in profile.products if profile else ():
             for module in item.modules or ("",):
                 products.append((item.product_name, module, item.version or ""))
@@ -340,16 +341,33 @@ class MainWindow(QMainWindow):
         modules = first_modules + [mod for _, mod, _ in products if mod]
         versions = [v for p, _, v in products if v and p == first]
         title = (contact.problem or "").splitlines()[0][:120] if contact.problem else ""
+        unknown = profile is None or not profile.known or profile.company is None
         self.wrap_up_form.prefill(title=title, products=names, modules=modules,
                                   versions=versions,
-                                  module=first_modules[0] if len(first_modules) == 1 else "")
-        self.wrap_banner.setText(
-            self.tr("Wrapping up the contact from {0} ({1}). Saving creates their ticket with "
-                    "this session and its recording linked, and sets you Ready.")
-            .format(self._caller_name(contact) or contact.caller, contact.company))
+                                  module=first_modules[0] if len(first_modules) == 1 else "",
+                                  needs_customer=unknown,
+                                  customer_codes=self._recent_customer_codes())
+        who = self._caller_name(contact) or contact.caller or self.tr("an unknown caller")
+        if unknown:
+            text = self.tr("Wrapping up the contact from {0}. The caller was not recognised: "
+                           "enter their customer code so the ticket, this session and its "
+                           "recording belong to the right customer.").format(who)
+        else:
+            text = self.tr("Wrapping up the contact from {0} ({1}). Saving creates their "
+                           "ticket with this session and its recording linked, and sets you "
+                           "Ready.").format(who, contact.company)
+        self.wrap_banner.setText(text)
         self.work.setCurrentWidget(self._wrap_page)
 
+    def _recent_customer_codes(self) -> list[str]:
+        value = self.settings.value("wrapup/recent_customer_codes") or []
+        return [str(v) for v in (value if isinstance(value, list) else [value])][:10]
+
     def on_wrap_up_saved(self, done: m.WrapUpDone) -> None:
+        code = self.wrap_up_form.fields().customer_code
+        if code:
+            recent = [code, *(c for c in self._recent_customer_codes() if c != code)]
+            self.settings.setValue("wrapup/recent_customer_codes", recent[:10])
         self.show_message(self.tr("Ticket {0} saved.").format(done.number))
         self.profile.show_empty()
         self.ring_note.hide()
@@ -374,6 +392,16 @@ class MainWindow(QMainWindow):
         ready_text = (self.tr("1 agent ready") if ready == 1
                       else self.tr("{0} agents ready").format(ready))
         self.queue_label.setText(f"{text} · {ready_text}")
+
+    def on_sla_alert(self, alert: m.SlaAlert) -> None:
+        """Non-blocking: a status-bar notice and the list behind the SLA alerts button."""
+        text = self.sla_alerts.add(alert)
+        self.show_message(self.tr("SLA alert: {0}").format(text), error=alert.fraction >= 1.0,
+                          timeout_ms=20000)
+
+    def on_alert_ticket(self, ticket_id: int) -> None:
+        self.tabs.setCurrentIndex(1)
+        self.on_ticket_detail(ticket_id)
 
     def on_error(self, title: str, text: str) -> None:
         self.show_message(f"{title}: {text}", error=True)
@@ -487,3 +515,11 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/session_splitter", self.session_view.splitter.saveState())
         self.ringer.stop()
         super().closeEvent(event)
+
+
+def _profile_of(ring: m.Ring) -> Profile | None:
+    """The screen-pop profile that came with the ring (None when absent or unreadable)."""
+    try:
+        return Profile.from_dict(ring.profile) if ring.profile else None
+    except (TypeError, ValueError, KeyError):
+        return None

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from app.screen_pop.profile import Profile
 from ui.look import icon, styled
 from ui.ring_panel import tier_badge
+from ui.sla_widgets import DueLine
 
 Data = Mapping[str, Any]
 
@@ -89,6 +90,10 @@ class ProfileView(QScrollArea):
         self._body.setAutoFillBackground(False)
         self.setStyleSheet("QScrollArea { background: transparent; border: none; }")
         self.sections: dict[str, QFrame] = {}
+        self.due_lines: list[DueLine] = []
+        self._due_timer = QTimer(self)
+        self._due_timer.setInterval(15_000)
+        self._due_timer.timeout.connect(self.refresh_due_times)
         self.show_empty()
 
     # --- public ----------------------------------------------------------------------------
@@ -129,12 +134,17 @@ class ProfileView(QScrollArea):
             return
         self.show_profile(profile, company, tier)
 
+    def refresh_due_times(self) -> None:
+        """Count the SLA due times down (and re-colour them) while the profile is shown."""
+        for line in self.due_lines:
+            line.refresh()
+
     def section_text(self, name: str) -> str:
         """All label text of a section (tests read what the agent sees)."""
         frame = self.sections.get(name)
         if frame is None:
             return ""
-        return "\n".join(w.text() for w in frame.findChildren(QLabel))
+        return "\n".join(w.text() for w in frame.findChildren(QLabel) if w.text())
 
     # --- sections ----------------------------------------------------------------------------
 
@@ -180,10 +190,22 @@ class ProfileView(QScrollArea):
         card = self._card("sla", self.tr("Service level"))
         grid = self._grid(card)
         self._row(grid, self.tr("Plan"), f"{sla.tier.upper()} · {sla.calendar}")
-        self._row(grid, self.tr("First response"),
-                  self.tr("within {0}").format(_minutes(sla.first_response_minutes)))
-        self._row(grid, self.tr("Resolution"),
-                  self.tr("within {0}").format(_minutes(sla.resolution_minutes)))
+        for title, due, minutes in (
+                (self.tr("First response"), sla.first_response_due_at,
+                 sla.first_response_minutes),
+                (self.tr("Resolution"), sla.resolution_due_at, sla.resolution_minutes)):
+            within = self.tr("within {0} of working time").format(_minutes(minutes))
+            if due is None:
+                self._row(grid, title, within)
+                continue
+            line = DueLine("", due, minutes, sla.timezone, detail=within)
+            line.setToolTip(self.tr("Due at {0} (your time) for a contact arriving now")
+                            .format(_text(due)))
+            self.due_lines.append(line)
+            row = grid.rowCount()
+            grid.addWidget(_label(title, "muted"), row, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(line, row, 1)
+        self._due_timer.start()
 
     def _products(self, profile: Profile) -> None:
         if not profile.products:
@@ -277,6 +299,8 @@ class ProfileView(QScrollArea):
 
     def _clear(self) -> None:
         self.sections.clear()
+        self.due_lines.clear()
+        self._due_timer.stop()
         while self._layout.count():
             item = self._layout.takeAt(0)
             widget = item.widget()

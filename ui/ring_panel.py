@@ -16,7 +16,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.api import messages as m
+from app.screen_pop.profile import SlaTargets
 from ui.look import icon, styled
+from ui.sla_widgets import DueLine
 
 CHANNEL_NAMES = {
     m.Channel.ASSIST: "Tandem Assist",
@@ -78,6 +80,9 @@ class RingPanel(QFrame):
         styled(self._wait_caption, "muted")
         self._expires = QLabel()
         styled(self._expires, "muted")
+        self.due_line: DueLine | None = None
+        self._due_box = QVBoxLayout()
+        self._due_box.setContentsMargins(0, 0, 0, 0)
         self.accept_button = QPushButton(icon("accept", "#ffffff"), self.tr("Accept"))
         styled(self.accept_button, "accept")
         self.accept_button.setIconSize(QSize(18, 18))
@@ -126,6 +131,7 @@ class RingPanel(QFrame):
         layout.addLayout(head)
         layout.addLayout(top)
         layout.addWidget(self._problem)
+        layout.addLayout(self._due_box)
         layout.addWidget(self._expires)
         layout.addLayout(buttons)
 
@@ -138,10 +144,12 @@ class RingPanel(QFrame):
     def ring(self) -> m.Ring | None:
         return self._ring
 
-    def show_ring(self, ring: m.Ring, who: str = "") -> None:
+    def show_ring(self, ring: m.Ring, who: str = "", sla: SlaTargets | None = None) -> None:
         """Show ``ring``; ``who`` names the caller better than ``ring.caller`` when the
-        screen pop knows more (the matched contact person)."""
+        screen pop knows more (the matched contact person); ``sla`` (from the profile) adds
+        the first-response due time."""
         self._ring = ring
+        self._show_due(sla)
         self._caller.setText(who or ring.caller or self.tr("Unknown caller"))
         self._company.setText(ring.company or self.tr("Unknown company"))
         self._tier.setText((ring.tier or "—").upper())
@@ -154,6 +162,16 @@ class RingPanel(QFrame):
         self._timer.start()
         self.show()
 
+    def _show_due(self, sla: SlaTargets | None) -> None:
+        if self.due_line is not None:
+            self._due_box.removeWidget(self.due_line)
+            self.due_line.deleteLater()
+            self.due_line = None
+        if sla is not None and sla.first_response_due_at is not None:
+            self.due_line = DueLine(self.tr("First response"), sla.first_response_due_at,
+                                    sla.first_response_minutes, sla.timezone)
+            self._due_box.addWidget(self.due_line)
+
     def clear(self) -> None:
         self._ring = None
         self._timer.stop()
@@ -164,6 +182,8 @@ class RingPanel(QFrame):
             return
         now = datetime.now(UTC)
         self._wait.setText(format_duration((now - self._ring.queued_at).total_seconds()))
+        if self.due_line is not None:
+            self.due_line.refresh(now)
         left = (self._ring.expires_at - now).total_seconds()
         self._expires.setText(self.tr("Rings for another {0} s").format(max(0, int(left)))
                               if left > 0 else self.tr("Ring timed out"))

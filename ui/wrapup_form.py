@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
@@ -31,6 +32,9 @@ CLASSIFICATION_LABELS: dict[m.Classification, str] = {
     m.Classification.OTHER: "Other",
 }
 PRIORITIES = ("low", "normal", "high", "urgent")
+#: What a customer code may look like (C0000001, HX-42, acme.eu): checked before sending so
+#: a typo gets a clear sentence here; whether the customer exists is the hub's answer.
+CUSTOMER_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 
 
 class WrapUpForm(QFrame):
@@ -44,7 +48,11 @@ class WrapUpForm(QFrame):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.needs_customer = False
         styled(self, "card")
+        self.customer_code = self._editable_combo(self.tr("Customer code, e.g. C0000001"))
+        self.customer_code.setToolTip(self.tr("The caller was not recognised: the ticket needs "
+                                              "the customer's code (recent codes in the list)"))
         self.title_edit = QLineEdit()
         self.title_edit.setPlaceholderText(self.tr("One line: what was the problem"))
         self.classification = QComboBox()
@@ -89,6 +97,9 @@ class WrapUpForm(QFrame):
         form.setHorizontalSpacing(12)
         form.setVerticalSpacing(8)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        form.addRow(self.tr("Customer code"), self.customer_code)
+        form.setRowVisible(self.customer_code, False)
+        self._form = form
         form.addRow(self.tr("Title"), self.title_edit)
         form.addRow(self.tr("Classification"), self.classification)
         pvm = QHBoxLayout()
@@ -116,12 +127,22 @@ class WrapUpForm(QFrame):
         self.solved.toggled.connect(self.on_solved_toggled)
 
     def prefill(self, title: str = "", products: Sequence[str] = (), modules: Sequence[str] = (),
-                versions: Sequence[str] = (), module: str | None = None) -> None:
+                versions: Sequence[str] = (), module: str | None = None,
+                needs_customer: bool = False, customer_codes: Sequence[str] = ()) -> None:
         """Start a fresh form with choices from the screen pop (the agent may type others).
 
         The first of each list is preselected; ``module=""`` leaves the module blank (the
         product on the machine is known but not which of its modules the contact was about).
+        ``needs_customer``: the caller was not recognised, so the agent enters (or picks from
+        ``customer_codes``, e.g. recently used ones) the customer's code.
         """
+        self.needs_customer = needs_customer
+        self._form.setRowVisible(self.customer_code, needs_customer)
+        self.customer_code.clear()
+        self.customer_code.addItems(list(dict.fromkeys(c for c in customer_codes if c)))
+        self.customer_code.setCurrentIndex(-1)
+        self.customer_code.setEditText("")
+        set_prop(self.customer_code, "invalid", False)
         self.title_edit.setText(title)
         self.classification.setCurrentIndex(0)
         for combo, values in ((self.product, products), (self.module, modules),
@@ -146,6 +167,15 @@ class WrapUpForm(QFrame):
     def validate(self) -> list[str]:
         """Problems that block submitting, in reading order; marks the fields concerned."""
         problems: list[tuple[QWidget, str]] = []
+        code = self.customer_code.currentText().strip()
+        if self.needs_customer and not code:
+            problems.append((self.customer_code, self.tr(
+                "The caller was not recognised: enter the customer's code (for example "
+                "C0000001) so the ticket belongs to the right customer.")))
+        elif self.needs_customer and not CUSTOMER_CODE.fullmatch(code):
+            problems.append((self.customer_code, self.tr(
+                "“{0}” is not a customer code: use letters, digits, '-', '_' or '.', "
+                "up to 32 characters.").format(code[:40])))
         if not self.title_edit.text().strip():
             problems.append((self.title_edit, self.tr("Give the ticket a title.")))
         if self.classification.currentData() is None:
@@ -154,7 +184,8 @@ class WrapUpForm(QFrame):
             problems.append((self.resolution, self.tr("Describe the resolution of a solved "
                                                       "ticket.")))
         bad = {id(w) for w, _ in problems}
-        for widget in (self.title_edit, self.classification, self.resolution):
+        for widget in (self.customer_code, self.title_edit, self.classification,
+                       self.resolution):
             set_prop(widget, "invalid", id(widget) in bad)
         messages = [text for _, text in problems]
         self._show_errors(messages)
@@ -178,6 +209,8 @@ class WrapUpForm(QFrame):
             notes=self.notes.toPlainText().strip(),
             resolution=self.resolution.toPlainText().strip(),
             solved=self.solved.isChecked(),
+            customer_code=self.customer_code.currentText().strip() or None
+            if self.needs_customer else None,
         )
 
     def on_submit(self) -> None:
@@ -187,5 +220,17 @@ class WrapUpForm(QFrame):
         self.submitted.emit(self.fields())
 
     def submit_failed(self, message: str) -> None:
+        """The hub refused the wrap-up; a customer-code problem points at that field."""
         self.submit_button.setEnabled(True)
-        self._show_errors([message])
+        text = message.split(": ", 1)[1] if re.match(r"^[a-z_]+: ", message) else message
+        if "customer code" in text.lower() or "customer_code" in text:
+            if not self.needs_customer:
+                self.needs_customer = True
+                self._form.setRowVisible(self.customer_code, True)
+            set_prop(self.customer_code, "invalid", True)
+            code = self.customer_code.currentText().strip()
+            if code and "unknown" in text.lower():
+                text = self.tr("No customer has the code “{0}”. Check the code with "
+                               "the caller.").format(code)
+            self.customer_code.setFocus()
+        self._show_errors([text])
