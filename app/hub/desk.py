@@ -169,13 +169,10 @@ class Desk:
 
     def queue_stats(self) -> m.QueueStats:
         """Contacts waiting (not ringing, not answered), the longest wait, agents ready."""
-        engine = self.dispatcher.engine
-        waiting = [engine.contacts[c] for c in engine.waiting() if c in engine.contacts]
-        now = utcnow().timestamp()
-        longest = max((now - c.enqueued_at for c in waiting), default=0.0)
-        ready = sum(1 for a in engine.agents.values() if a.presence.value == "ready")
-        return m.QueueStats(waiting=len(waiting), longest_wait_s=float(round(longest)),
-                            agents_ready=ready)
+        summary = self.dispatcher.queue_summary()
+        return m.QueueStats(waiting=summary.waiting,
+                            longest_wait_s=float(round(summary.longest_wait_s)),
+                            agents_ready=summary.ready_agents)
 
     async def _send_queue_status(self) -> None:
         if self.relay is None:

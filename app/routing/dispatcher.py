@@ -52,6 +52,7 @@ from app.routing.types import (
     Overflowed,
     Presence,
     QueueConfig,
+    QueueSummary,
     Strategy,
     WaitingContact,
 )
@@ -368,6 +369,11 @@ class Dispatcher:
     def queue_positions(self) -> dict[int, tuple[int, int]]:
         """(position, eta_s) of every waiting or ringing contact, computed in one pass."""
         return self.engine.queue_positions(_ts(self._clock()))
+
+    def queue_summary(self) -> QueueSummary:
+        """Waiting and ringing contacts, the longest wait, Ready and staffed agents (no
+        database access: the hub asks every tick)."""
+        return self.engine.summary(_ts(self._clock()))
 
     def explain(self, contact_id: int) -> list[dict[str, Any]]:
         """Every routing decision about a contact, oldest first (for "why did it wait?")."""

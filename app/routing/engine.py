@@ -40,6 +40,7 @@ from app.routing.types import (
     Overflowed,
     Presence,
     QueueConfig,
+    QueueSummary,
     Strategy,
     WaitingContact,
 )
@@ -334,6 +335,16 @@ class RoutingEngine:
         for offer in self.offers.values():
             out[offer.contact_id] = (1, 0)
         return out
+
+    def summary(self, now: float) -> QueueSummary:
+        """Counts for a wallboard: waiting, ringing, longest wait, Ready and staffed agents."""
+        longest = max((now - self.contacts[cid].enqueued_at for _, _, cid in self._by_key),
+                      default=0.0)
+        ready = sum(1 for a in self.agents.values() if a.presence is Presence.READY)
+        staffed = sum(1 for a in self.agents.values() if a.presence in ROUTABLE)
+        return QueueSummary(waiting=len(self._by_key), ringing=len(self.offers),
+                            longest_wait_s=max(0.0, longest), ready_agents=ready,
+                            staffed_agents=staffed)
 
     def waiting(self) -> list[int]:
         """Contacts waiting (not ringing, not answered) in priority order at the last event."""

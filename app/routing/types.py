@@ -199,6 +199,17 @@ Action = Offer | OfferExpired | OfferCancelled | Overflowed | LeaveTicket | Agen
 
 
 @dataclass(frozen=True, slots=True)
+class QueueSummary:
+    """The desk's figures at a glance (the hub's ``QueueStats``), across every queue."""
+
+    waiting: int  # queued, not ringing, not answered
+    ringing: int  # offers in flight
+    longest_wait_s: float  # of the contacts waiting, since first queued
+    ready_agents: int
+    staffed_agents: int  # Ready or Busy (routable)
+
+
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """One agent (or, when an agent freed up, one contact) weighed in a decision."""
 

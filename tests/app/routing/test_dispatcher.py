@@ -19,6 +19,7 @@ from app.routing.types import (
     OfferCancelled,
     OfferExpired,
     Presence,
+    QueueSummary,
 )
 from tests.app.routing.dbsupport import Factory
 
@@ -266,3 +267,24 @@ def test_restart_drops_ended_cooldowns_and_times_running_ones(
     clock.advance(110)
     [late] = offers(d2.tick())  # a2's cool-down ends by itself
     assert late.agent_id == a2 and late.contact_id == cid
+
+
+def test_queue_summary_counts_the_desk(session_factory: sessionmaker[Session]) -> None:
+    f, d, clock, queue_id, (a1, a2) = setup(session_factory)
+    assert d.queue_summary() == QueueSummary(0, 0, 0.0, 0, 0)
+    first = f.contact(f.customer(), queue_id)
+    d.contact_arrived(first)
+    clock.advance(30)
+    second = f.contact(f.customer(), queue_id)
+    d.contact_arrived(second)
+    clock.advance(10)
+    assert d.queue_summary() == QueueSummary(waiting=2, ringing=0, longest_wait_s=40.0,
+                                             ready_agents=0, staffed_agents=0)
+    [ring] = offers(d.agent_state_changed(a1, AgentStatus.READY))
+    assert ring.contact_id == first
+    assert d.queue_summary() == QueueSummary(waiting=1, ringing=1, longest_wait_s=10.0,
+                                             ready_agents=1, staffed_agents=1)
+    assert d.offer_accepted(ring.offer_id, a1).ok
+    d.agent_state_changed(a2, AgentStatus.NOT_READY)
+    assert d.queue_summary() == QueueSummary(waiting=1, ringing=0, longest_wait_s=10.0,
+                                             ready_agents=0, staffed_agents=1)
