@@ -4,6 +4,7 @@ from remote.viewer.client import (
     Closed,
     Disconnected,
     FrameApplied,
+    Quality,
     Resumed,
     Stats,
     ViewerClient,
@@ -11,5 +12,5 @@ from remote.viewer.client import (
     viewer_url,
 )
 
-__all__ = ["Closed", "Disconnected", "FrameApplied", "Resumed", "Stats", "ViewerClient",
+__all__ = ["Closed", "Disconnected", "FrameApplied", "Quality", "Resumed", "Stats", "ViewerClient",
            "ViewerError", "viewer_url"]

@@ -4,8 +4,15 @@
 ASSIST's ``Framebuffer`` and acks it afterwards (the assist's flow-control window depends on
 that), keeps the consent level, layout and cursor, sends input, chat and clipboard, measures
 round trips with Ping/Pong, and resumes the session after a network drop. Events come out of
-``events()`` (an async iterator); ``wait_until`` waits for a state. ``tandem-view`` and the
-benchmark drive it; the console has its own widget over the same decoder.
+``events()`` (an async iterator) or, for an embedder such as the console's ``SessionLink``, go
+to a ``listener`` called on the loop as they happen; ``wait_until`` waits for a state.
+``tandem-view``, the benchmark and the console all join sessions through it.
+
+For a viewer that paints somewhere else (the console composes on the GUI thread),
+``ack_frames=False`` leaves the FrameAck to the caller: ``await ack(seq)`` once the frame is on
+screen, so the assist's flow control follows what the agent sees (findings.md section 3, like
+Guacamole's sync). The listener sees each ``FrameApplied`` before the next frame is applied,
+so it can copy the ``dirty`` rectangles out of ``framebuffer`` consistently.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from remote.codec.decoder import DecodeError as RectDecodeError
 from remote.codec.decoder import Framebuffer
 from remote.protocol import messages as m
 from remote.protocol.codec import DEFAULT_MAX_MESSAGE_BYTES
+from remote.protocol.connection import ProtocolUsageError
 from remote.protocol.messages import ByeReason, ConsentLevel, Role
 from remote.transport import MessageSocket, PeerClosed, ProtocolFailure, TransportError, connect
 
@@ -59,14 +67,36 @@ class Resumed:
 
 @dataclass(frozen=True, slots=True)
 class Closed:
-    """The session is over for this viewer (Bye, refusal, or resume gave up)."""
+    """The session is over for this viewer (Bye, refusal, or resume gave up).
+
+    ``bye``: the relay's Bye when it said one (its own ``text`` may be empty); a close by this
+    viewer has ``reason`` NORMAL or ENDED_BY_AGENT and no ``bye``; a lost connection has
+    ``reason`` None (or PEER_LOST once resuming gave up).
+    """
 
     reason: ByeReason | None
     text: str
+    bye: m.Bye | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Quality:
+    """Every ``stats_interval_s``: frames per second and KB/s since the last one, and the
+    latest round trip in ms (None before the first Pong)."""
+
+    fps: float
+    kbps: float
+    rtt_ms: float | None
 
 
 class ViewerError(Exception):
-    """Joining failed: a refused code or token, a version mismatch, no connection."""
+    """Joining failed: a refused code or token, a version mismatch, no connection.
+
+    ``bye`` is the relay's Bye when it refused (e.g. REFUSED with its sentence)."""
+
+    def __init__(self, text: str, bye: m.Bye | None = None) -> None:
+        super().__init__(text)
+        self.bye = bye
 
 
 class Stats:
@@ -122,15 +152,25 @@ class ViewerClient:
 
     ``url``: the relay's viewer endpoint (``ws://host:port/viewer``; a bare ``ws://host:port``
     gets ``/viewer`` appended). ``token``: the hub's viewer token or a session code.
+    ``software``: the name in Hello. ``ack_frames``: ack each frame once applied (False: the
+    caller acks with ``ack(seq)``). ``listener``: called on the loop with every event instead
+    of queueing it for ``events()`` (it also gets CursorPos). ``stats_interval_s``: emit a
+    ``Quality`` event that often.
     """
 
     def __init__(self, url: str, token: str, *, ssl_context: ssl.SSLContext | None = None,
                  allow_insecure: bool = False,
                  max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
                  auto_resume: bool = True, ping_interval_s: float | None = 2.0,
-                 event_queue: int = 1024) -> None:
+                 event_queue: int = 1024, software: str = "tandem-view",
+                 ack_frames: bool = True, listener: Callable[[Any], None] | None = None,
+                 stats_interval_s: float | None = None) -> None:
         self.url = viewer_url(url)
         self.token = token
+        self.software = software
+        self.ack_frames = ack_frames
+        self.listener = listener
+        self.stats_interval_s = stats_interval_s
         self.ssl_context = ssl_context
         self.allow_insecure = allow_insecure
         self.max_message_bytes = max_message_bytes
@@ -156,6 +196,7 @@ class ViewerClient:
         self._nonces = itertools.count(1)
         self._tasks: list[asyncio.Task[Any]] = []
         self._closing = False
+        self._close_reason = ByeReason.NORMAL
         self._handlers: dict[type, Callable[[Any, int], Any]] = {
             m.FrameUpdate: self._on_frame,
             m.ScreenLayout: self._on_layout,
@@ -171,9 +212,14 @@ class ViewerClient:
     async def connect(self) -> m.Admitted:
         """Say Hello, present the token, and start receiving. Raises ``ViewerError``."""
         admitted = await self._join(m.ViewerJoin(self.token))
+        if self._closing:  # close() was called while joining: leave right away
+            await self.close(self._close_reason is ByeReason.ENDED_BY_AGENT)
+            raise ViewerError("closed while joining")
         self._tasks.append(asyncio.create_task(self._run(), name="viewer receive"))
         if self.ping_interval_s:
             self._tasks.append(asyncio.create_task(self._ping_loop(), name="viewer ping"))
+        if self.stats_interval_s:
+            self._tasks.append(asyncio.create_task(self._quality_loop(), name="viewer quality"))
         return admitted
 
     async def __aenter__(self) -> ViewerClient:
@@ -186,18 +232,25 @@ class ViewerClient:
     async def close(self, end_session: bool = False, text: str = "") -> None:
         """Leave (``end_session``: end the whole session for everyone, as the agent)."""
         self._closing = True
+        reason = ByeReason.ENDED_BY_AGENT if end_session else ByeReason.NORMAL
+        self._close_reason = reason
         if self._sock is not None and not self._sock.closed:
-            reason = ByeReason.ENDED_BY_AGENT if end_session else ByeReason.NORMAL
             with contextlib.suppress(Exception):
                 await self._sock.close(reason, text)
-        for task in self._tasks:
+        await self._stop_tasks()
+        if self.closed is None:
+            self._set_closed(Closed(reason, "closed by the viewer"))
+
+    async def _stop_tasks(self) -> None:
+        """Cancel the background tasks (all but the calling one) and wait for them."""
+        current = asyncio.current_task()
+        tasks = [task for task in self._tasks if task is not current]
+        self._tasks = [task for task in self._tasks if task is current]
+        for task in tasks:
             task.cancel()
-        for task in self._tasks:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        self._tasks.clear()
-        if self.closed is None:
-            self._set_closed(Closed(ByeReason.NORMAL, "closed by the viewer"))
 
     async def events(self) -> AsyncIterator[Any]:
         """Session events until the session is over: messages (Consent, ScreenLayout,
@@ -230,12 +283,20 @@ class ViewerClient:
     # --- sending -------------------------------------------------------------------------
 
     async def send(self, message: Any) -> None:
-        """Send any viewer message (dropped silently while reconnecting)."""
+        """Send any viewer message (dropped silently while reconnecting or closed)."""
         sock = self._sock
         if sock is None or sock.closed:
             return
-        with contextlib.suppress(PeerClosed, ProtocolFailure):
+        try:
             await sock.send(message)
+        except (PeerClosed, ProtocolFailure):
+            pass
+        except ProtocolUsageError as exc:  # not allowed in this state: drop, keep the session
+            log.info("not sending %s: %s", type(message).__name__, exc)
+
+    async def ack(self, seq: int) -> None:
+        """Ack frame ``seq`` (with ``ack_frames=False``: once it is on screen)."""
+        await self.send(m.FrameAck(seq))
 
     async def send_pointer(self, x: int, y: int, buttons: int = 0) -> None:
         await self.send(m.PointerEvent(x, y, int(buttons)))
@@ -284,9 +345,11 @@ class ViewerClient:
             sock = await connect(self.url, Role.VIEWER, ssl_context=self.ssl_context,
                                  allow_insecure=self.allow_insecure,
                                  max_message_bytes=self.max_message_bytes,
-                                 software="tandem-view")
+                                 software=self.software)
             await sock.send(request)
             admitted = await sock.receive()
+        except PeerClosed as exc:
+            raise ViewerError(exc.text, exc.bye) from exc
         except (TransportError, ValueError) as exc:
             raise ViewerError(getattr(exc, "text", None) or str(exc)) from exc
         if not isinstance(admitted, m.Admitted):  # the Connection allows nothing else here
@@ -305,9 +368,12 @@ class ViewerClient:
                 try:
                     msg, raw = await sock.receive_raw()
                 except PeerClosed as exc:
-                    if exc.bye is not None or self._closing or not self.auto_resume:
+                    if self._closing:
+                        await self._finish(Closed(self._close_reason, "closed by the viewer"))
+                        return
+                    if exc.bye is not None or not self.auto_resume:
                         reason = exc.bye.reason if exc.bye else None
-                        await self._finish(Closed(reason, exc.text))
+                        await self._finish(Closed(reason, exc.text, exc.bye))
                         return
                     if not await self._resume(exc.text):
                         return
@@ -321,6 +387,8 @@ class ViewerClient:
                 else:
                     self.stats.other(len(raw))
                 if handler is None or type(msg) not in _QUIET:
+                    self._emit(msg)
+                elif self.listener is not None and type(msg) in _LISTENER_ONLY:
                     self._emit(msg)
                 await self._notify()
         except asyncio.CancelledError:
@@ -350,6 +418,7 @@ class ViewerClient:
     async def _finish(self, closed: Closed) -> None:
         self._set_closed(closed)
         await self._notify()
+        await self._stop_tasks()  # no more pings or Quality once the session is over
 
     def _set_closed(self, closed: Closed) -> None:
         if self.closed is None:
@@ -357,6 +426,12 @@ class ViewerClient:
             self._emit(closed, force=True)
 
     def _emit(self, event: Any, force: bool = False) -> None:
+        if self.listener is not None:
+            try:
+                self.listener(event)
+            except Exception:  # the embedder's bug must not end the session
+                log.exception("viewer listener failed on %s", type(event).__name__)
+            return
         try:
             self._events.put_nowait(event)
         except asyncio.QueueFull:
@@ -370,8 +445,9 @@ class ViewerClient:
 
     async def _on_frame(self, msg: m.FrameUpdate, nbytes: int) -> None:
         fb = self.framebuffer
-        if fb is None:
-            return  # the Connection rejects frames before a layout, so this cannot happen
+        if fb is None:  # the layout was unusable: nothing to paint, keep the assist going
+            await self.ack(msg.seq)
+            return
         try:
             if nbytes > THREAD_DECODE_BYTES:
                 dirty = await asyncio.to_thread(fb.apply, msg.rects)
@@ -385,16 +461,21 @@ class ViewerClient:
         self.last_seq = msg.seq
         self.frames_applied += 1
         self.stats.frame(nbytes)
-        await self.send(m.FrameAck(msg.seq))  # after applying: the assist's window relies on it
+        if self.ack_frames:
+            await self.ack(msg.seq)  # after applying: the assist's window relies on it
         self._emit(FrameApplied(msg.seq, tuple(dirty), nbytes))
 
     async def _on_layout(self, msg: m.ScreenLayout, nbytes: int) -> None:
         self.stats.other(nbytes)
         self.layout = msg
-        if self.framebuffer is None:
-            self.framebuffer = Framebuffer(msg.width, msg.height)
-        elif (self.framebuffer.width, self.framebuffer.height) != (msg.width, msg.height):
-            self.framebuffer.resize(msg.width, msg.height)
+        try:
+            if self.framebuffer is None:
+                self.framebuffer = Framebuffer(msg.width, msg.height)
+            elif (self.framebuffer.width, self.framebuffer.height) != (msg.width, msg.height):
+                self.framebuffer.resize(msg.width, msg.height)
+        except RectDecodeError as exc:
+            log.warning("unusable screen layout: %s", exc)
+            self.framebuffer = None
 
     async def _on_consent(self, msg: m.Consent, nbytes: int) -> None:
         self.stats.other(nbytes)
@@ -425,9 +506,24 @@ class ViewerClient:
             with contextlib.suppress(TimeoutError, asyncio.TimeoutError):
                 await self.ping()
 
+    async def _quality_loop(self) -> None:
+        assert self.stats_interval_s
+        stats = self.stats
+        last, frames, nbytes = stats.clock(), stats.frames, stats.bytes
+        while True:
+            await asyncio.sleep(self.stats_interval_s)
+            now = stats.clock()
+            elapsed = max(now - last, 1e-6)
+            rtt = stats.rtts_ms[-1] if stats.rtts_ms else None
+            self._emit(Quality((stats.frames - frames) / elapsed,
+                               (stats.bytes - nbytes) / 1024 / elapsed, rtt))
+            last, frames, nbytes = now, stats.frames, stats.bytes
+
 
 #: Handled messages that are not also emitted as events (frames come out as FrameApplied).
 _QUIET = frozenset({m.FrameUpdate, m.Pong, m.CursorPos})
+#: Of those, what a ``listener`` gets anyway (it is called, not queued, so a flood is harmless).
+_LISTENER_ONLY = frozenset({m.CursorPos})
 
 
 def viewer_url(url: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import zlib
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,7 +14,15 @@ from remote.protocol.encodings import EncodedRect, Encoding
 from remote.protocol.messages import ByeReason, ConsentLevel, Role
 from remote.relay.relay import RelaySettings
 from remote.relay.standalone import serve
-from remote.viewer import Closed, Disconnected, FrameApplied, Resumed, ViewerClient, ViewerError
+from remote.viewer import (
+    Closed,
+    Disconnected,
+    FrameApplied,
+    Quality,
+    Resumed,
+    ViewerClient,
+    ViewerError,
+)
 from remote.viewer.client import viewer_url
 from tests.remote.relay.support import LAYOUT, receive_until, run, start_assist
 
@@ -128,3 +138,78 @@ def test_viewer_url() -> None:
     assert viewer_url("wss://h/relay/viewer") == "wss://h/relay/viewer"
     with pytest.raises(ValueError):
         viewer_url("h:1")
+
+
+async def next_event(queue: asyncio.Queue[Any], cls: type, timeout: float = 10.0) -> Any:
+    """The next event of ``cls`` the listener got (others are skipped)."""
+
+    async def loop() -> Any:
+        while not isinstance(event := await queue.get(), cls):
+            pass
+        return event
+
+    return await asyncio.wait_for(loop(), timeout)
+
+
+def test_deferred_ack_listener_and_quality() -> None:
+    """The console's way: a listener instead of events(), the caller acks, Quality ticks."""
+
+    async def scenario() -> None:
+        async with serve() as server:
+            assist, _, code = await start_assist(server, ConsentLevel.VIEW)
+            got: asyncio.Queue[Any] = asyncio.Queue()
+            client = ViewerClient(server.url, code, software="test-console", ping_interval_s=0.05,
+                                  ack_frames=False, listener=got.put_nowait,
+                                  stats_interval_s=0.05)
+            await client.connect()
+            layout = await next_event(got, m.ScreenLayout)
+            assert layout == LAYOUT and client.framebuffer is not None
+            rect, pixels = zlib_rect(10, 20, 64, 32, seed=2)
+            await assist.send(m.FrameUpdate(1, (rect,), full=False))
+            applied = await next_event(got, FrameApplied)
+            assert applied.seq == 1 and applied.dirty == ((10, 20, 64, 32),)
+            assert np.array_equal(client.framebuffer.pixels[20:52, 10:74], pixels)
+
+            # No FrameAck until the caller says the frame is on screen: the chat sent after
+            # the frame reaches the assist with no ack before it.
+            await client.send_chat("painting")
+            before: list[Any] = []
+            while not isinstance(msg := await assist.receive(), m.ChatLine):
+                before.append(msg)
+            assert not any(isinstance(x, m.FrameAck) for x in before), before
+            await client.ack(1)
+            assert await receive_until(assist, m.FrameAck) == m.FrameAck(1)
+
+            # The listener also gets the cursor position, which events() leaves out.
+            await assist.send(m.CursorPos(7, 8))
+            assert await next_event(got, m.CursorPos) == m.CursorPos(7, 8)
+            quality = await next_event(got, Quality)
+            assert quality.fps >= 0 and quality.kbps >= 0
+            while (quality := await next_event(got, Quality)).rtt_ms is None:
+                pass
+            assert quality.rtt_ms > 0
+
+            await client.close(end_session=True)
+            closed = await next_event(got, Closed)
+            assert closed.reason is ByeReason.ENDED_BY_AGENT and closed.bye is None
+
+    run(scenario())
+
+
+def test_customer_bye_and_refusal_carry_the_relays_bye() -> None:
+    async def scenario() -> None:
+        async with serve() as server:
+            with pytest.raises(ViewerError) as refused:
+                await ViewerClient(server.url, "00000000").connect()
+            assert refused.value.bye is not None
+            assert refused.value.bye.reason is ByeReason.REFUSED
+
+            assist, _, code = await start_assist(server, ConsentLevel.VIEW)
+            async with ViewerClient(server.url, code, ping_interval_s=None) as client:
+                await client.wait_until(lambda c: c.layout is not None, timeout=10)
+                await assist.close(ByeReason.ENDED_BY_CUSTOMER, "done, thanks")
+                closed = [e async for e in client.events()][-1]
+                assert isinstance(closed, Closed) and closed.bye is not None
+                assert closed.bye.reason is ByeReason.ENDED_BY_CUSTOMER
+
+    run(scenario())
