@@ -1,38 +1,36 @@
-"""The console's side of one session: the viewer connection to the hub's relay, on the worker.
+"""The console's side of one session: a thin Qt adapter over ``remote.viewer.ViewerClient``.
 
-The websocket, the sans-I/O ``remote.protocol.Connection`` and the decoder's ``Framebuffer``
-all live on the worker's asyncio loop. Each ``FrameUpdate`` is decoded there (simplejpeg and
-Pillow release the GIL); only the changed rectangles are copied out and handed to the GUI as
-``Tile``s through a queued signal. The GUI composes them and calls ``ack(seq)``, which is
-when the ``FrameAck`` goes out, so the assist's flow control follows what is on screen.
-Input, chat, clipboard and monitor choice go the other way through ``send()``.
+The client (websocket, sans-I/O ``Connection``, the decoder's ``Framebuffer``, pings and
+stats) runs on the console's worker loop, exactly as ``tandem-view`` runs it. It calls this
+adapter's listener there for every event: for each applied frame only the changed rectangles
+are copied out of the framebuffer and handed to the GUI as ``Tile``s through a queued signal.
+The GUI composes them and calls ``ack(seq)``; the client was made with ``ack_frames=False``,
+so that is when the ``FrameAck`` goes out and the assist's flow control follows what is on
+screen. Input, chat, clipboard and monitor choice go the other way through ``send()``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import itertools
+import concurrent.futures
+import functools
 import logging
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
-from remote.codec.decoder import DecodeError, Framebuffer
 from remote.protocol import messages as p
-from remote.protocol.connection import Connection, ErrorEvent
+from remote.viewer.client import Closed, FrameApplied, Quality, ViewerClient, ViewerError
 from ui.screen_view import tiles_from_framebuffer
 from ui.worker import Worker
 
 log = logging.getLogger(__name__)
 
-PING_INTERVAL_S = 2.0
 STATS_INTERVAL_S = 1.0
+PING_INTERVAL_S = 2.0
 
+CLOSED_TEXT = "The connection to the session closed."
+LOST_TEXT = "The session's connection was lost."
 BYE_TEXTS: dict[p.ByeReason, str] = {
     p.ByeReason.NORMAL: "The session ended.",
     p.ByeReason.ENDED_BY_CUSTOMER: "The customer ended the session.",
@@ -48,6 +46,15 @@ BYE_TEXTS: dict[p.ByeReason, str] = {
 def monitor_name(index: int, monitor: p.Monitor) -> str:
     primary = " ★" if monitor.primary else ""
     return f"Monitor {index + 1}{primary} · {monitor.width}×{monitor.height}"
+
+
+def closed_text(closed: Closed) -> str:
+    """The banner's sentence for how the viewer connection ended."""
+    if closed.bye is not None:
+        return closed.bye.text or BYE_TEXTS.get(closed.bye.reason, CLOSED_TEXT)
+    if closed.reason is None or closed.reason is p.ByeReason.PEER_LOST:
+        return LOST_TEXT
+    return CLOSED_TEXT
 
 
 class SessionLink(QObject):
@@ -80,34 +87,21 @@ class SessionLink(QObject):
     def __init__(self, worker: Worker, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._worker = worker
-        self._task: asyncio.Future[None] | None = None
-        self._ws: ClientConnection | None = None
-        self._conn: Connection | None = None
-        self._fb: Framebuffer | None = None
-        self._outbox: asyncio.Queue[bytes] | None = None
-        self._frames = 0
-        self._bytes = 0
-        self._rtt_ms: float | None = None
-        self._ping_sent: dict[int, float] = {}
-        self._nonces = itertools.count(1)
+        self._client: ViewerClient | None = None
+        self._joining: concurrent.futures.Future[bool] | None = None
         self.live = False
         self.consent = "waiting"
         self.ended_reason = ""
-        self._handlers: dict[type, Callable[[Any], None]] = {
-            p.Hello: self._on_hello,
-            p.Admitted: self._on_admitted,
-            p.Consent: self._on_consent,
+        self._handlers: dict[type, Callable[[ViewerClient, Any], None]] = {
+            FrameApplied: self._on_frame,
             p.ScreenLayout: self._on_layout,
-            p.FrameUpdate: self._on_frame,
-            p.CursorPos: lambda msg: self.cursor_moved.emit(msg.x, msg.y),
-            p.ChatLine: lambda msg: self.chat_received.emit(msg.sender, msg.text),
-            p.ClipboardText: lambda msg: self.clipboard_received.emit(msg.text),
-            p.PeerStatus: lambda msg: self.peer_changed.emit(str(msg.role), msg.connected),
-            p.Ping: lambda msg: self._send_now(p.Pong(msg.nonce)),
-            p.Pong: self._on_pong,
-            p.Bye: self._on_bye,
-            p.Error: lambda msg: log.warning("relay error %s: %s", msg.code, msg.text),
-            ErrorEvent: lambda ev: log.warning("protocol error %s: %s", ev.code, ev.text),
+            p.Consent: self._on_consent,
+            p.CursorPos: lambda _c, msg: self.cursor_moved.emit(msg.x, msg.y),
+            p.ChatLine: lambda _c, msg: self.chat_received.emit(msg.sender, msg.text),
+            p.ClipboardText: lambda _c, msg: self.clipboard_received.emit(msg.text),
+            p.PeerStatus: lambda _c, msg: self.peer_changed.emit(str(msg.role), msg.connected),
+            Quality: lambda _c, q: self.quality.emit(q.fps, q.kbps, q.rtt_ms),
+            Closed: self._on_closed,
         }
 
     # --- GUI-thread API ---------------------------------------------------------------------
@@ -118,19 +112,33 @@ class SessionLink(QObject):
         self.live = True
         self.consent = "waiting"
         self.ended_reason = ""
-        self._task = self._worker.submit(self._run(url, token))
+        try:
+            client = ViewerClient(url, token, software="tandem-console",
+                                  # the console already talks to this hub URL (HubClient)
+                                  allow_insecure=True,
+                                  auto_resume=False, ack_frames=False,
+                                  ping_interval_s=PING_INTERVAL_S,
+                                  stats_interval_s=STATS_INTERVAL_S)
+        except ValueError as exc:  # not a websocket URL; reported like any failed join
+            self._worker.call_soon(self.closed.emit, f"Could not join the session: {exc}")
+            return
+        client.listener = functools.partial(self._on_event, client)
+        self._client = client
+        self._joining = self._worker.submit(self._join(client))
 
     def close(self) -> None:
         """Leave the session (Bye to the relay) without waiting for the worker."""
-        if self._task is not None and not self._task.done():
-            self._worker.call_soon(self._leave)
-        self._task = None
+        client, self._client = self._client, None
+        joining, self._joining = self._joining, None
         self.live = False
+        never_joined = (joining is not None and joining.done() and not joining.cancelled()
+                        and joining.exception() is None and not joining.result())
+        if client is not None and not never_joined and self._worker.running:
+            self._worker.submit(client.close(end_session=True))
 
     def send(self, msg: Any) -> None:
         """Queue a protocol message (input, chat, clipboard, monitor choice) for the relay."""
-        if self.live:
-            self._worker.call_soon(self._send_now, msg)
+        self._submit(lambda client: client.send(msg))
 
     def pointer(self, x: int, y: int, buttons: int) -> None:
         if self.consent == "control":
@@ -141,147 +149,52 @@ class SessionLink(QObject):
             self.send(p.KeyEvent(keysym, down))
 
     def ack(self, seq: int) -> None:
-        self.send(p.FrameAck(seq))
+        """The GUI composed frame ``seq``: now the FrameAck goes out."""
+        self._submit(lambda client: client.ack(seq))
+
+    def _submit(self, make: Callable[[ViewerClient], Coroutine[Any, Any, None]]) -> None:
+        client = self._client
+        if client is not None and self.live and self._worker.running:
+            self._worker.submit(make(client))
 
     # --- worker side --------------------------------------------------------------------------
 
-    async def _run(self, url: str, token: str) -> None:
-        reason = "The connection to the session closed."
-        conn = Connection(p.Role.VIEWER, software="tandem-console")
-        self._conn = conn
-        self._outbox = asyncio.Queue()
-        self._token = token
+    async def _join(self, client: ViewerClient) -> bool:
+        """Connect; False (and ``closed`` emitted) when the session could not be joined."""
         try:
-            async with connect(url, max_size=None, proxy=None, compression=None,
-                               open_timeout=10) as ws:
-                self._ws = ws
-                conn.start()
-                self._flush()
-                writer = asyncio.create_task(self._write(ws))
-                ticker = asyncio.create_task(self._tick())
-                try:
-                    async for data in ws:
-                        if isinstance(data, str):
-                            data = data.encode()
-                        self._bytes += len(data)
-                        for event in conn.feed(data):
-                            handler = self._handlers.get(type(event))
-                            if handler is not None:
-                                handler(event)
-                        self._flush()
-                        if conn.close_expected():
-                            break
-                finally:
-                    ticker.cancel()
-                    await asyncio.sleep(0)
-                    self._flush()
-                    with contextlib.suppress(asyncio.TimeoutError, ConnectionClosed):
-                        await asyncio.wait_for(self._outbox.join(), 1.0)
-                    writer.cancel()
-            if conn.bye_received is not None:
-                bye = conn.bye_received
-                reason = bye.text or BYE_TEXTS.get(bye.reason, reason)
-                self.ended_reason = bye.reason.name.lower()
-        except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
-            reason = f"Could not join the session: {exc}"
-        except ConnectionClosed:
-            reason = "The session's connection was lost."
-        finally:
-            self._ws = None
-            self._conn = None
-            self._fb = None
-        self.closed.emit(reason)
+            admitted = await client.connect()
+        except ViewerError as exc:
+            if client.closed is not None:
+                return False  # closed while joining; the listener already reported it
+            if exc.bye is not None:
+                self._on_closed(client, Closed(exc.bye.reason, str(exc), exc.bye))
+            else:
+                self.closed.emit(f"Could not join the session: {exc}")
+            return False
+        self.admitted.emit(admitted.session_id)
+        return True
 
-    async def _write(self, ws: ClientConnection) -> None:
-        assert self._outbox is not None
-        while True:
-            data = await self._outbox.get()
-            try:
-                await ws.send(data)
-            except ConnectionClosed:
-                return
-            finally:
-                self._outbox.task_done()
+    def _on_event(self, client: ViewerClient, event: Any) -> None:
+        handler = self._handlers.get(type(event))
+        if handler is not None:
+            handler(client, event)
 
-    async def _tick(self) -> None:
-        last = time.monotonic()
-        next_ping = 0.0
-        while True:
-            await asyncio.sleep(STATS_INTERVAL_S)
-            now = time.monotonic()
-            elapsed = max(now - last, 1e-6)
-            self.quality.emit(self._frames / elapsed, self._bytes / 1024 / elapsed, self._rtt_ms)
-            self._frames = self._bytes = 0
-            last = now
-            if now >= next_ping and self._conn is not None and self._conn.session_id:
-                nonce = next(self._nonces)
-                self._ping_sent = {nonce: now}
-                self._send_now(p.Ping(nonce))
-                next_ping = now + PING_INTERVAL_S
-
-    def _flush(self) -> None:
-        if self._conn is None or self._outbox is None:
-            return
-        for data in self._conn.data_to_send():
-            self._outbox.put_nowait(data)
-
-    def _send_now(self, msg: Any) -> None:
-        conn = self._conn
-        if conn is None or conn.close_expected():
-            return
-        try:
-            conn.send(msg)
-        except Exception as exc:  # not allowed in this state: drop, do not crash the loop
-            log.info("not sending %s: %s", type(msg).__name__, exc)
-            return
-        self._flush()
-
-    def _leave(self) -> None:
-        conn = self._conn
-        if conn is not None and not conn.close_expected():
-            conn.close(p.ByeReason.ENDED_BY_AGENT, "")
-            self._flush()
-        if self._ws is not None:
-            ws = self._ws
-            asyncio.get_running_loop().call_later(0.5, lambda: asyncio.ensure_future(ws.close()))
-
-    def _on_hello(self, msg: p.Hello) -> None:
-        self._send_now(p.ViewerJoin(self._token))
-
-    def _on_admitted(self, msg: p.Admitted) -> None:
-        self.admitted.emit(msg.session_id)
-
-    def _on_consent(self, msg: p.Consent) -> None:
+    def _on_consent(self, client: ViewerClient, msg: p.Consent) -> None:
         self.consent = str(msg.level)
         self.consent_changed.emit(self.consent)
 
-    def _on_layout(self, msg: p.ScreenLayout) -> None:
-        try:
-            self._fb = Framebuffer(msg.width, msg.height)
-        except DecodeError as exc:
-            log.warning("bad screen layout: %s", exc)
-            self._fb = None
-            return
+    def _on_layout(self, client: ViewerClient, msg: p.ScreenLayout) -> None:
+        if client.framebuffer is None:
+            return  # unusable size: the client logged it and paints nothing
         names = [monitor_name(i, mon) for i, mon in enumerate(msg.monitors)]
         self.layout_changed.emit(msg.width, msg.height, names, msg.index)
 
-    def _on_frame(self, msg: p.FrameUpdate) -> None:
-        fb = self._fb
-        if fb is None:
-            self._send_now(p.FrameAck(msg.seq))
-            return
-        try:
-            dirty = fb.apply(msg.rects)
-        except DecodeError as exc:
-            log.warning("frame %d: %s", msg.seq, exc)
-            dirty = [(0, 0, fb.width, fb.height)]
-        self._frames += 1
-        self.frame_ready.emit(msg.seq, tiles_from_framebuffer(fb.pixels, dirty))
+    def _on_frame(self, client: ViewerClient, event: FrameApplied) -> None:
+        fb = client.framebuffer
+        if fb is not None:  # copy now: the next frame is applied only after this returns
+            self.frame_ready.emit(event.seq, tiles_from_framebuffer(fb.pixels, event.dirty))
 
-    def _on_pong(self, msg: p.Pong) -> None:
-        sent = self._ping_sent.pop(msg.nonce, None)
-        if sent is not None:
-            self._rtt_ms = (time.monotonic() - sent) * 1000
-
-    def _on_bye(self, msg: p.Bye) -> None:
-        self.ended_reason = msg.reason.name.lower()
+    def _on_closed(self, client: ViewerClient, event: Closed) -> None:
+        if event.bye is not None:
+            self.ended_reason = event.bye.reason.name.lower()
+        self.closed.emit(closed_text(event))

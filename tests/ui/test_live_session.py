@@ -31,6 +31,7 @@ from tests.ui.support import (
 )
 from ui.console import Console
 from ui.main_window import MainWindow
+from ui.session_link import SessionLink
 from ui.worker import Worker
 
 pytestmark = [pytest.mark.xvfb]
@@ -170,3 +171,16 @@ def test_live_screen_control_chat_and_end(qtbot, xvfb, desktop, window: MainWind
         assert not view.end_button.isEnabled()
     finally:
         assist.stop()
+
+
+def test_refused_code_and_bad_url_end_with_a_sentence(qtbot, worker, relay) -> None:
+    """A wrong viewer code: the relay's refusal becomes the banner sentence and the reason."""
+    link = SessionLink(worker)
+    with qtbot.waitSignal(link.closed, timeout=10000) as closed:
+        link.open(relay.viewer_url, "00000000")
+    assert link.ended_reason == "refused"
+    assert closed.args[0] and "Could not join" not in closed.args[0]
+    with qtbot.waitSignal(link.closed, timeout=10000) as closed:
+        link.open("http://127.0.0.1:9/viewer", "00000000")
+    assert closed.args[0].startswith("Could not join the session:")
+    link.close()
