@@ -1,13 +1,16 @@
 """Qt key events to X keysyms, the key codes the assist injects (RFB's convention).
 
 On X11 ``QKeyEvent.nativeVirtualKey()`` already is the keysym. Elsewhere (Windows, macOS, the
-offscreen platform in tests) it is not, so the keysym comes from this table or the typed text.
+offscreen platform in tests) it is not, so the keysym comes from this table or the typed text
+(``remote.viewer.keys.keysym_for_char``, the same mapping ``tandem-view --type`` uses).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QKeyEvent
+
+from remote.viewer.keys import keysym_for_char
 
 K = Qt.Key
 _SPECIAL: dict[int, int] = {
@@ -35,9 +38,7 @@ def keysym_for(event: QKeyEvent) -> int | None:
         return _SPECIAL[key]
     text = event.text()
     if len(text) == 1 and text.isprintable():
-        code = ord(text)
-        # Latin-1 keysyms equal the code point; others use the 0x01000000 Unicode range.
-        return code if code < 0x100 else 0x01000000 | code
+        return keysym_for_char(text)
     if K.Key_A <= key <= K.Key_Z:
         return ord("a") + key - K.Key_A
     if 0x20 <= key < 0x7F:

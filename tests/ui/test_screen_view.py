@@ -6,8 +6,8 @@ import zlib
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, Qt
+from PySide6.QtGui import QImage, QKeyEvent
 
 from remote.codec.decoder import Framebuffer
 from remote.protocol.encodings import EncodedRect, Encoding
@@ -112,3 +112,16 @@ def test_pointer_motion_is_coalesced(qtbot, view: ScreenView) -> None:
             qtbot.mouseMove(view, QPoint(x * 2, 60))
     assert moves[-1] == (100, 30, 0)
     assert len(moves) < 10
+
+
+def test_typed_text_beyond_the_key_table_uses_the_viewers_keysyms(qtbot, view: ScreenView
+                                                                  ) -> None:
+    """Off X11 the typed text decides: Latin-1 is itself, other Unicode 0x01000000 + code."""
+    view.set_control(True)
+    downs: list[int] = []
+    view.key_changed.connect(lambda k, d: downs.append(k) if d else None)
+    for char in "éж":  # QTest only types ASCII; send the events a keyboard layout would
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QCoreApplication.sendEvent(
+                view, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, char))
+    assert downs == [0xE9, 0x0100_0436]
