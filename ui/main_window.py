@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QStackedWidget,
     QTabWidget,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -140,7 +141,18 @@ class MainWindow(QMainWindow):
         self.wrap_banner.setWordWrap(True)
         wrap_layout.addWidget(self.wrap_banner)
         wrap_layout.addWidget(self.wrap_up_form)
-        wrap_layout.addStretch(1)
+        # The session's chat under the form: what was said, to copy into the notes.
+        chat_card = QFrame()
+        styled(chat_card, "card")
+        chat_layout = QVBoxLayout(chat_card)
+        chat_layout.setContentsMargins(14, 10, 14, 12)
+        chat_title = QLabel(self.tr("Chat in this session").upper())
+        styled(chat_title, "section")
+        self.wrap_chat = QTextBrowser()
+        self.wrap_chat.setFrameShape(QFrame.Shape.NoFrame)
+        chat_layout.addWidget(chat_title)
+        chat_layout.addWidget(self.wrap_chat, 1)
+        wrap_layout.addWidget(chat_card, 1)
         self.work.addWidget(wrap_page)
         self._wrap_page = wrap_page
 
@@ -357,6 +369,12 @@ class MainWindow(QMainWindow):
                            "ticket with this session and its recording linked, and sets you "
                            "Ready.").format(who, contact.company)
         self.wrap_banner.setText(text)
+        chat = self.session_view.chat
+        if chat.lines():
+            self.wrap_chat.setHtml(chat.transcript.toHtml())
+        else:
+            self.wrap_chat.setHtml(f"<p style='color:#64748b'>"
+                                   f"{self.tr('No chat in this session.')}</p>")
         self.work.setCurrentWidget(self._wrap_page)
 
     def _recent_customer_codes(self) -> list[str]:

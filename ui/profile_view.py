@@ -29,6 +29,7 @@ from app.screen_pop.profile import Profile
 from ui.look import icon, styled
 from ui.ring_panel import tier_badge
 from ui.sla_widgets import DueLine
+from ui.tickets_view import label
 
 Data = Mapping[str, Any]
 
@@ -189,7 +190,10 @@ class ProfileView(QScrollArea):
             return
         card = self._card("sla", self.tr("Service level"))
         grid = self._grid(card)
-        self._row(grid, self.tr("Plan"), f"{sla.tier.upper()} · {sla.calendar}")
+        hours = sla.calendar
+        if sla.timezone and hours.endswith(f" ({sla.timezone})"):
+            hours = hours[: -len(sla.timezone) - 3]  # the zone is in the header already
+        self._row(grid, self.tr("Plan"), f"{sla.tier.upper()} · {hours}")
         for title, due, minutes in (
                 (self.tr("First response"), sla.first_response_due_at,
                  sla.first_response_minutes),
@@ -198,7 +202,8 @@ class ProfileView(QScrollArea):
             if due is None:
                 self._row(grid, title, within)
                 continue
-            line = DueLine("", due, minutes, sla.timezone, detail=within)
+            line = DueLine("", due, minutes, sla.timezone,
+                           detail=self.tr("{0} target").format(_minutes(minutes)), short=True)
             line.setToolTip(self.tr("Due at {0} (your time) for a contact arriving now")
                             .format(_text(due)))
             self.due_lines.append(line)
@@ -248,7 +253,7 @@ class ProfileView(QScrollArea):
             text.setToolTip(" · ".join(v for v in (ticket.classification, ticket.product,
                                                    ticket.module, ticket.assignee) if v))
             row.addWidget(text, 1)
-            badge = QLabel(ticket.status.replace("_", " "))
+            badge = QLabel(label(ticket.status))
             styled(badge, "badge", tone="good" if ticket.status in ("solved", "closed")
                    else "info")
             row.addWidget(badge, 0, Qt.AlignmentFlag.AlignTop)

@@ -61,7 +61,7 @@ class RingPanel(QFrame):
         self._timer = QTimer(self)
         self._timer.setInterval(500)
 
-        self._incoming = QLabel(self.tr("Incoming contact"))
+        self._incoming = QLabel(self.tr("Incoming contact").upper())
         styled(self._incoming, "section")
         self._channel = QLabel()
         styled(self._channel, "badge", tone="info")

@@ -35,10 +35,12 @@ class DueLine(QWidget):
     """One due time, refreshed by ``refresh(now)`` (the ring panel's tick, a profile timer)."""
 
     def __init__(self, caption: str, due: datetime, target_minutes: int | None = None,
-                 customer_timezone: str | None = None, detail: str = "",
+                 customer_timezone: str | None = None, detail: str = "", short: bool = False,
                  parent: QWidget | None = None) -> None:
+        """``detail`` leads the note under the line; ``short`` names the customer's time
+        without the zone (where the zone is shown nearby)."""
         super().__init__(parent)
-        self.caption, self.due, self.detail = caption, due, detail
+        self.caption, self.due, self.detail, self.short = caption, due, detail, short
         self._target, self._zone = target_minutes, customer_timezone
         self.when = QLabel()
         self.left = QLabel()
@@ -67,7 +69,11 @@ class DueLine(QWidget):
         if text.urgency is not self.urgency or self.left.property("tone") is None:
             styled(self.left, "badge", tone=text.urgency.value)
         self.urgency = text.urgency
-        note = ", ".join(t for t in (self.detail, text.customer_note()) if t)
+        customer = text.customer_note()
+        if self.short:
+            customer = (self.tr("customer's time {0}").format(text.customer_when)
+                        if text.customer_when else "")
+        note = " · ".join(t for t in (self.detail, customer) if t)
         self.note.setText(note)
         self.note.setVisible(bool(note))
 

@@ -30,6 +30,28 @@ STATUSES = ("new", "assigned", "in_progress", "waiting_customer", "solved", "clo
 COLUMNS = ("Number", "Title", "Customer", "Status", "Priority", "Updated")
 
 
+def label(value: str | None) -> str:
+    """A stored value as the agent reads it: ``in_progress`` -> ``In progress``."""
+    text = (value or "").replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def _change(kind: str, details: dict) -> str:
+    """``New → Assigned`` for a status change, ``priority: Normal → High`` for others;
+    database ids (``product_id``...) are left out: they mean nothing to an agent."""
+    changes = details.get("changes") if isinstance(details, dict) else None
+    if not isinstance(changes, dict):
+        return ""
+    parts = []
+    for name, values in changes.items():
+        if name.endswith("_id") or not (isinstance(values, list | tuple) and len(values) == 2):
+            continue
+        before, after = (label(str(v)) if v is not None else "—" for v in values)
+        prefix = "" if kind[:5] == name[:5] else f"{name.replace('_', ' ')}: "
+        parts.append(f"{prefix}{after}" if values[0] is None else f"{prefix}{before} → {after}")
+    return "; ".join(parts[:2])
+
+
 def _when(value) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else ""
 
@@ -139,7 +161,7 @@ class TicketsView(QWidget):
         self.model.removeRows(0, self.model.rowCount())
         for ticket in result.tickets:
             cells = [ticket.number, ticket.title, ticket.customer_name or ticket.customer_code
-                     or "", ticket.status.replace("_", " "), ticket.priority,
+                     or "", label(ticket.status), label(ticket.priority),
                      _when(ticket.updated_at or ticket.created_at)]
             items = [QStandardItem(str(c)) for c in cells]
             items[0].setData(ticket.ticket_id, Qt.ItemDataRole.UserRole)
@@ -147,7 +169,8 @@ class TicketsView(QWidget):
         for column in (0, 2, 3, 4, 5):
             self.table.resizeColumnToContents(column)
         self.table.setColumnWidth(2, min(self.table.columnWidth(2), 200))
-        self.count.setText(self.tr("{0} tickets").format(result.total))
+        self.count.setText(self.tr("1 ticket") if result.total == 1
+                           else self.tr("{0} tickets").format(result.total))
 
     def ticket_ids(self) -> list[int]:
         return [self.model.item(r, 0).data(Qt.ItemDataRole.UserRole)
@@ -163,8 +186,8 @@ class TicketsView(QWidget):
         e = html.escape
         parts = [f"<h3 style='margin:0'>{e(t.number)} · {e(t.title)}</h3>",
                  f"<p style='color:#64748b'>{e(t.customer_name or t.customer_code or '')} · "
-                 f"{e(t.status.replace('_', ' '))} · {e(t.priority)}"
-                 f"{' · ' + e(t.classification.replace('_', ' ')) if t.classification else ''}"
+                 f"{e(label(t.status))} · {e(label(t.priority))}"
+                 f"{' · ' + e(label(t.classification)) if t.classification else ''}"
                  "</p>"]
         pvm = " / ".join(x for x in (detail.product, detail.module, detail.version) if x)
         if pvm:
@@ -186,14 +209,17 @@ class TicketsView(QWidget):
             for session in detail.sessions:
                 parts.append(f"<li>#{session.session_id} · {_when(session.started_at)} · "
                              f"{e(session.agent or '')}"
-                             f"{' · ' + e(session.end_reason.replace('_', ' ')) if session.end_reason else ''}"
+                             f"{' · ' + e(label(session.end_reason)) if session.end_reason else ''}"
                              "</li>")
             parts.append("</ul>")
         if detail.events:
             parts.append(f"<h4>{self.tr('History')}</h4><ul>")
             for event in detail.events:
-                parts.append(f"<li>{_when(event.at)} · {e(event.kind.replace('_', ' '))}"
-                             f"{' · ' + e(event.who) if event.who else ''}</li>")
+                change = _change(event.kind, event.details)
+                who = label(event.who) if event.who in ("system", "customer") else event.who
+                parts.append(f"<li>{_when(event.at)} · {e(label(event.kind))}"
+                             f"{': ' + e(change) if change else ''}"
+                             f"{' · ' + e(who) if who else ''}</li>")
             parts.append("</ul>")
         self.detail.setHtml("".join(parts))
 

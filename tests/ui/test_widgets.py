@@ -148,7 +148,7 @@ def test_tickets_view_lists_filters_and_links_recordings(qtbot) -> None:
     summary = m.TicketSummary(ticket_id=4, number="T-4", title="Export crash", status="solved",
                               priority="high", customer_name="华东精密", updated_at=now)
     view.show_results(m.TicketsResult(tickets=(summary,), total=1))
-    assert view.ticket_ids() == [4] and view.count.text() == "1 tickets"
+    assert view.ticket_ids() == [4] and view.count.text() == "1 ticket"
     with qtbot.waitSignal(view.detail_requested, timeout=1000) as blocker:
         view.table.selectRow(0)
     assert blocker.args == [4]
@@ -157,9 +157,15 @@ def test_tickets_view_lists_filters_and_links_recordings(qtbot) -> None:
     view.show_detail(m.TicketDetail(ticket=summary, resolution="Font installed",
                                     recordings=(recording,),
                                     events=(m.TicketEventItem(at=now, kind="created",
-                                                              who="Li Na"),)))
+                                                              who="Li Na"),
+                                            m.TicketEventItem(
+                                                at=now, kind="status_changed", who="Li Na",
+                                                details={"changes": {"status": [
+                                                    "in_progress", "solved"]}}))))
     text = view.detail.toPlainText()
-    assert "T-4" in text and "Font installed" in text and "1:05" in text and "created" in text
+    assert "T-4" in text and "Font installed" in text and "1:05" in text and "Created" in text
+    assert "Status changed: In progress → Solved · Li Na" in text
+    assert "Solved · High" in text  # values read as words, not stored codes
     with qtbot.waitSignal(view.recording_requested, timeout=1000) as blocker:
         view.on_link(QUrl("recording:9"))
     assert blocker.args == [9]
