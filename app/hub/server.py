@@ -8,8 +8,9 @@ One websockets server, three endpoints by path:
 
 Start-up migrates the database, creates the first administrator (or the demo data),
 repairs recordings a crash left open, rebuilds the queues (``Dispatcher.recover``) and
-starts a ticker for ring timeouts. Everything runs on one asyncio loop; password hashing,
-screen pops and ticket queries go to worker threads.
+starts a ticker for ring timeouts, the upkeep (SLA, notices) and, with ``smtp_host``, the
+e-mail outbox's delivery (``app.hub.mail``). Everything runs on one asyncio loop; password
+hashing, screen pops and ticket queries go to worker threads.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from app.hub.broker import HubBroker
 from app.hub.console import ConsoleConnection
 from app.hub.console_api import ConsoleApi
 from app.hub.desk import Desk
+from app.hub.mail import Mailer, smtp_settings
 from app.hub.presence import ConsoleRegistry
 from app.hub.recordings_api import RecordingsApi
 from app.hub.services import Services
@@ -65,6 +67,10 @@ def check_listen(config: Config) -> None:
         raise HubConfigError(
             f"refusing to listen on {config.host} without TLS: set tls_cert and tls_key "
             "(--tls-cert/--tls-key or TANDEM_TLS_CERT/TANDEM_TLS_KEY), or listen on 127.0.0.1")
+    try:
+        smtp_settings(config)
+    except ValueError as exc:  # e.g. mail or an SMTP password in clear off loopback
+        raise HubConfigError(f"smtp settings: {exc}") from None
 
 
 class Hub:
@@ -86,6 +92,7 @@ class Hub:
         self._server: Server | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._upkeep: asyncio.Task[None] | None = None
+        self.mailer: Mailer | None = None
         self._consoles: set[asyncio.Task[Any]] = set()
         self._routes: dict[str, Any] = {}
 
@@ -136,6 +143,8 @@ class Hub:
         self.url = f"{'wss' if ssl else 'ws'}://{host}:{port}"
         self._ticker = asyncio.create_task(self._tick_forever(), name="hub-ticker")
         self._upkeep = asyncio.create_task(Upkeep(sf, desk).run(), name="hub-upkeep")
+        self.mailer = Mailer(sf, smtp_settings(cfg))
+        self.mailer.start()
         log.info("hub serving at %s (console %s, assist %s, viewer %s)", self.url,
                  CONSOLE_PATH, ASSIST_PATH, VIEWER_PATH)
         return self.url
@@ -148,6 +157,8 @@ class Hub:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         self._ticker = self._upkeep = None
+        if self.mailer is not None:
+            await self.mailer.stop()
         self.registry.close_all(1001, "hub stopping")
         if self.relay is not None:
             await self.relay.close()
