@@ -192,8 +192,13 @@ class SessionView(QWidget):
         self.monitor.setEnabled(len(names) > 1)
 
     def set_quality(self, fps: float, kbps: float, rtt_ms: float | None) -> None:
-        rtt = "—" if rtt_ms is None else f"{rtt_ms:.0f}"
-        self.quality.setText(f"{fps:.0f} fps · {kbps:.0f} KB/s · {rtt} ms")
+        rtt = "—" if rtt_ms is None else f"{rtt_ms:.0f} ms"
+        # A still screen sends nothing: say so rather than "0 fps", which reads as broken.
+        rate = (self.tr("screen still") if fps < 0.5 and kbps < 0.5
+                else f"{fps:.0f} fps · {kbps:.0f} KB/s")
+        self.quality.setText(f"{rate} · {self.tr('round trip')} {rtt}")
+        self.quality.setToolTip(self.tr("Frames per second, data received and round trip "
+                                        "time to the customer's machine"))
 
     def ended(self, text: str) -> None:
         self.set_consent("none")

@@ -174,3 +174,14 @@ def test_wrap_up_of_a_known_caller_has_no_customer_code(qtbot) -> None:
     form.submit_failed("bad_field: the caller was not recognised: give WrapUpFields."
                        "customer_code")
     assert form.customer_code.isVisible() and form.needs_customer
+
+
+def test_session_quality_reads_still_screen_instead_of_zero_fps(qtbot) -> None:
+    from ui.session_view import SessionView
+
+    view = SessionView()
+    qtbot.addWidget(view)
+    view.set_quality(0.0, 0.0, 2.4)
+    assert view.quality.text() == "screen still · round trip 2 ms"
+    view.set_quality(24.6, 812.0, None)
+    assert view.quality.text() == "25 fps · 812 KB/s · round trip —"
