@@ -21,7 +21,6 @@ from app.hub.tickets_api import TicketsApi
 from app.recordings.service import RecordingService
 from app.screen_pop.profile import ContactIdentity
 from app.screen_pop.service import ScreenPopService
-from app.tickets.models import SatisfactionRating
 from app.tickets.service import TicketService
 from app.tickets.types import TicketError
 
@@ -71,18 +70,17 @@ class Services:
     def rating(self, ticket_id: int | None, customer_id: int | None,
                db_session_id: int | None, agent_id: int | None, score: int,
                comment: str) -> None:
-        """The customer's satisfaction rating: of the ticket they were invited to rate
-        (ROUTE's rules: once per ticket), else of the session itself."""
-        if ticket_id is not None:
-            try:
-                self.tickets_api.service.rate(ticket_id, score, comment, db_session_id)
-                return
-            except TicketError as exc:
-                log.info("rating for ticket %s not stored: %s", ticket_id, exc)
-                return
-        if customer_id is None:
-            log.info("rating %s from an unknown customer not stored", score)
-            return
-        with self._sf() as db, db.begin():
-            db.add(SatisfactionRating(customer_id=customer_id, session_id=db_session_id,
-                                      agent_id=agent_id, score=score, comment=comment[:2000]))
+        """The customer's satisfaction rating: of the ticket they were invited to rate,
+        else of this session (its ticket, or kept for the wrap-up to adopt). ROUTE's
+        ``TicketService`` keeps the rules: once per ticket, once per session."""
+        service = self.tickets_api.service
+        try:
+            if ticket_id is not None:
+                service.rate(ticket_id, score, comment, db_session_id)
+            elif db_session_id is not None:
+                service.rate_session(db_session_id, score, comment, customer_id=customer_id,
+                                     agent_id=agent_id)
+            else:
+                log.info("rating %s outside a session with an agent not stored", score)
+        except TicketError as exc:
+            log.info("rating %s not stored: %s", score, exc)

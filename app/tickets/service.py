@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.agents.models import Agent, SupportLevel
 from app.contacts.models import Contact, Queue
+from app.contacts.models import Session as SessionRow
 from app.customers.models import Customer
 from app.db.base import utcnow
 from app.notify.models import RatingInvitation
@@ -282,26 +283,41 @@ class TicketService:
 
     def rate(self, ticket_id: int, score: int, comment: str = "",
              session_id: int | None = None) -> int:
-        if not isinstance(score, int) or not 1 <= score <= 5:
-            raise TicketError("a rating is a whole number from 1 to 5")
+        """The customer's rating of a ticket: once per ticket (its ``rating_invitations``
+        row says rated; a second answer is refused)."""
+        _check_score(score)
         now = self._clock()
         with self._sf() as s, s.begin():
-            ticket = self._ticket(s, ticket_id)
-            invitation = s.scalars(select(RatingInvitation)
-                                   .where(RatingInvitation.ticket_id == ticket.id)).first()
-            if invitation is not None and invitation.status != "invited":
-                raise TicketError(f"{ticket.number} was already {invitation.status}")
-            if invitation is None:
-                invitation = RatingInvitation(ticket_id=ticket.id, session_id=session_id)
-                s.add(invitation)
-            invitation.status, invitation.answered_at = "rated", now
-            rating = SatisfactionRating(customer_id=ticket.customer_id, ticket_id=ticket.id,
-                                        session_id=session_id or invitation.session_id,
-                                        agent_id=ticket.assignee_id, score=score,
-                                        comment=comment[:2000], created_at=now)
+            return self._rate(s, self._ticket(s, ticket_id), score, comment, session_id, now)
+
+    def rate_session(self, session_id: int, score: int, comment: str = "", *,
+                     customer_id: int | None = None, agent_id: int | None = None) -> int:
+        """A rating the customer gave in a session without being asked about a ticket
+        (e.g. before the agent wrapped up). When the session already belongs to a ticket,
+        that ticket is rated (``rate``'s rules). Otherwise it is kept on the session, once,
+        and the wrap-up that links the session to a ticket adopts it: the ticket counts as
+        rated, so solving it asks no second time."""
+        _check_score(score)
+        now = self._clock()
+        with self._sf() as s, s.begin():
+            ticket_id = self._ticket_of_session(s, session_id)
+            if ticket_id is not None:
+                return self._rate(s, self._ticket(s, ticket_id), score, comment, session_id,
+                                  now)
+            if s.scalar(select(SatisfactionRating.id)
+                        .where(SatisfactionRating.session_id == session_id)) is not None:
+                raise TicketError("this session was already rated")
+            row = s.get(SessionRow, session_id)
+            contact = s.get(Contact, row.contact_id) if row is not None else None
+            customer_id = customer_id or (contact.customer_id if contact else None)
+            if customer_id is None:
+                raise TicketError("a rating needs a known customer")
+            rating = SatisfactionRating(
+                customer_id=customer_id, ticket_id=None, session_id=session_id,
+                agent_id=agent_id or (row.agent_id if row is not None else None), score=score,
+                comment=comment[:2000], created_at=now)
             s.add(rating)
             s.flush()
-            self._event(s, ticket, TicketEventKind.RATED, None, now, by=CUSTOMER, score=score)
             return rating.id
 
     def skip_rating(self, ticket_id: int) -> None:
@@ -313,6 +329,56 @@ class TicketService:
                 invitation.status, invitation.answered_at = "skipped", now
 
     # -- internals -------------------------------------------------------------------------
+    def _rate(self, s: Session, ticket: Ticket, score: int, comment: str,
+              session_id: int | None, now: datetime) -> int:
+        invitation = s.scalars(select(RatingInvitation)
+                               .where(RatingInvitation.ticket_id == ticket.id)).first()
+        if invitation is not None and invitation.status != "invited":
+            raise TicketError(f"{ticket.number} was already {invitation.status}")
+        if invitation is None:
+            invitation = RatingInvitation(ticket_id=ticket.id, session_id=session_id)
+            s.add(invitation)
+        invitation.status, invitation.answered_at = "rated", now
+        rating = SatisfactionRating(customer_id=ticket.customer_id, ticket_id=ticket.id,
+                                    session_id=session_id or invitation.session_id,
+                                    agent_id=ticket.assignee_id, score=score,
+                                    comment=comment[:2000], created_at=now)
+        s.add(rating)
+        s.flush()
+        self._event(s, ticket, TicketEventKind.RATED, None, now, by=CUSTOMER, score=score)
+        return rating.id
+
+    def _ticket_of_session(self, s: Session, session_id: int) -> int | None:
+        linked = s.scalar(select(TicketSession.ticket_id)
+                          .where(TicketSession.session_id == session_id)
+                          .order_by(TicketSession.linked_at.desc()))
+        if linked is not None:
+            return linked
+        return s.scalar(select(Contact.ticket_id).join(SessionRow,
+                                                       SessionRow.contact_id == Contact.id)
+                        .where(SessionRow.id == session_id))
+
+    def _adopt_session_rating(self, s: Session, ticket: Ticket, session_id: int,
+                              now: datetime) -> None:
+        """A rating given in the session before it had a ticket becomes the ticket's."""
+        rating = s.scalars(select(SatisfactionRating).where(
+            SatisfactionRating.session_id == session_id,
+            SatisfactionRating.ticket_id.is_(None))).first()
+        if rating is None:
+            return
+        invitation = s.scalars(select(RatingInvitation)
+                               .where(RatingInvitation.ticket_id == ticket.id)).first()
+        if invitation is not None and invitation.status != "invited":
+            return  # the ticket has its answer already; this stays the session's rating
+        if invitation is None:
+            invitation = RatingInvitation(ticket_id=ticket.id, session_id=session_id,
+                                          created_at=now)
+            s.add(invitation)
+        invitation.status, invitation.answered_at = "rated", rating.created_at
+        rating.ticket_id = ticket.id
+        self._event(s, ticket, TicketEventKind.RATED, None, now, by=CUSTOMER,
+                    score=rating.score, session_id=session_id)
+
     def _ticket(self, s: Session, ticket_id: int) -> Ticket:
         ticket = s.get(Ticket, ticket_id)
         if ticket is None:
@@ -384,6 +450,7 @@ class TicketService:
         if s.get(TicketSession, (ticket.id, session_id)) is None:
             s.add(TicketSession(ticket_id=ticket.id, session_id=session_id, linked_at=now))
             self._event(s, ticket, TicketEventKind.SESSION_LINKED, by, now, session_id=session_id)
+        self._adopt_session_rating(s, ticket, session_id, now)
 
     def _link_recording(self, s: Session, ticket: Ticket, recording_id: int, by: int,
                         now: datetime) -> None:
@@ -566,6 +633,11 @@ class TicketService:
             self._move(s, ticket, target, by, now)
         self._notify(s, ticket, NotificationKind.ESCALATED, event,
                      reason="" if rule_id else reason)
+
+
+def _check_score(score: int) -> None:
+    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+        raise TicketError("a rating is a whole number from 1 to 5")
 
 
 def _escape_like(text: str) -> str:
