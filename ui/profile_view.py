@@ -9,6 +9,7 @@ sessions (with recordings), satisfaction history, notes.
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -32,6 +33,7 @@ from ui.sla_widgets import DueLine
 from ui.tickets_view import label
 
 Data = Mapping[str, Any]
+log = logging.getLogger(__name__)
 
 
 def _text(value: Any) -> str:
@@ -129,9 +131,12 @@ class ProfileView(QScrollArea):
             return
         try:
             profile = Profile.from_dict(data)
-        except (TypeError, ValueError, KeyError) as exc:
-            self.show_empty(self.tr("The caller's profile could not be read ({0}).")
-                            .format(exc))
+        except (TypeError, ValueError, KeyError):
+            # The agent cannot act on a Python message; the log keeps it for whoever can.
+            log.exception("unreadable screen-pop profile")
+            self.show_empty(self.tr("The caller's profile could not be read (the hub may be "
+                                    "a different version). The ring above shows who is "
+                                    "calling."))
             return
         self.show_profile(profile, company, tier)
 

@@ -179,25 +179,52 @@ def run(out: Path) -> None:
                 proc.terminate()
                 proc.wait()
 
-DEMO_PROFILE = {
-    "customer": {"code": "HDJM-0042", "name": "华东精密机械有限公司", "tier": "vip",
-                 "region": "CN-East", "timezone": "Asia/Shanghai"},
-    "contact_person": {"name": "王芳 Wang Fang", "email": "wang.fang@hdjm.example",
-                       "phone": "+86 21 6555 0142"},
-    "sla": {"name": "VIP 7x24", "first_response_due_at": "2026-11-28T16:45:00+00:00",
-            "resolution_due_at": "2026-11-29T08:30:00+00:00"},
-    "products": [{"product": "ERP", "version": "5.2.1", "modules": ["Reports", "Finance"]},
-                 {"product": "MES", "version": "3.8", "modules": ["Scheduling"]}],
-    "machine": {"machine_id": "ACC-07-9f3c", "environment": {
-        "hostname": "ACC-07", "os": "Windows 11 Pro 23H2", "memory_mb": 16384},
-        "changes": [{"field": "ERP version", "before": "5.2.0", "after": "5.2.1"}]},
-    "recent_tickets": [{"number": "T-2026-1187", "title": "Ledger import rejects CSV",
-                        "status": "solved"},
-                       {"number": "T-2026-1203", "title": "Slow login after VPN change",
-                        "status": "waiting_customer"}],
-    "satisfaction": {"average": 4.6, "count": 11, "recent": []},
-    "notes": "Prefers Mandarin. Finance closes the books on the 3rd working day.",
-}
+def demo_profile(now):
+    """A staged screen pop in DATA's ``Profile`` shape, with SLA due times like the hub's."""
+    from datetime import timedelta
+
+    from app.screen_pop.profile import (
+        Company,
+        EnvironmentChange,
+        InstalledProduct,
+        MachineInfo,
+        Person,
+        Profile,
+        RatingSummary,
+        Satisfaction,
+        SlaTargets,
+        TicketSummary,
+    )
+
+    return Profile(
+        known=True, matched_by="machine_id", caller_phone=None, caller_email=None,
+        company=Company(id=42, code="HDJM-0042", name="华东精密机械有限公司", tier="vip",
+                        region="CN-East", timezone="Asia/Shanghai", language="zh",
+                        notes="Finance closes the books on the 3rd working day."),
+        person=Person(id=7, name="王芳 Wang Fang", job_title="Finance manager",
+                      phone="+86 21 6555 0142", mobile=None, email="wang.fang@hdjm.example",
+                      language="zh", is_primary=True),
+        sla=SlaTargets("vip", 60, 480, "Mon-Fri 09:00-12:00, 13:00-18:00 (Asia/Shanghai)",
+                       now + timedelta(minutes=12), now + timedelta(hours=6, minutes=40),
+                       "Asia/Shanghai"),
+        products=(InstalledProduct("ERP", "Huaxin ERP", "5.2.1", 30, ("Reports", "Finance"),
+                                   None),
+                  InstalledProduct("MES", "Huaxin MES", "3.8", 10, ("Scheduling",), None)),
+        machine=MachineInfo("ACC-07-9f3c", "ACC-07", {
+            "hostname": "ACC-07", "os": {"distribution": "Windows 11 Pro 23H2"},
+            "memory_bytes": 16 << 30, "vendor": {"product": "Huaxin ERP", "version": "5.2.1"}},
+            now, now - timedelta(days=12),
+            (EnvironmentChange("vendor.version", "Huaxin ERP version", "5.2.0", "5.2.1"),), True),
+        tickets=(TicketSummary(1187, "T000001187", "Ledger import rejects CSV", "solved",
+                               "normal", "how_to", "Huaxin ERP", "Finance", "Li Na 李娜",
+                               now - timedelta(days=40), now - timedelta(days=39)),
+                 TicketSummary(1203, "T000001203", "Slow login after VPN change",
+                               "waiting_customer", "high", "environment", "Huaxin ERP", None,
+                               "Li Na 李娜", now - timedelta(days=3), None)),
+        satisfaction=Satisfaction(11, 4.6, (RatingSummary(5, "很快解决了，谢谢", now, None),)),
+        notes=("Prefers Mandarin.",),
+        looked_up_at=now,
+    ).to_dict()
 
 
 def staged(out: Path) -> None:
@@ -246,7 +273,7 @@ def staged(out: Path) -> None:
                           problem="The monthly report export crashes since yesterday's update "
                                   "(E-REP-0412). 导出月度报表时程序崩溃。",
                           queued_at=now - timedelta(seconds=38),
-                          expires_at=now + timedelta(seconds=14), profile=DEMO_PROFILE)
+                          expires_at=now + timedelta(seconds=14), profile=demo_profile(now))
             console.on_hub_event(ring)
             _pause(app, 1.5)
             window.grab().save(str(out / "ringing.png"))
