@@ -185,3 +185,9 @@ def test_session_quality_reads_still_screen_instead_of_zero_fps(qtbot) -> None:
     assert view.quality.text() == "screen still · round trip 2 ms"
     view.set_quality(24.6, 812.0, None)
     assert view.quality.text() == "25 fps · 812 KB/s · round trip —"
+
+
+def test_unreadable_profile_is_a_sentence_not_a_traceback(qtbot, window: MainWindow) -> None:
+    window.profile.show_profile_dict({"known": True, "sla": {"tier": "vip"}})
+    text = window.profile.section_text("empty")
+    assert "could not be read" in text and "__init__" not in text

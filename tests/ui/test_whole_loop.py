@@ -123,6 +123,12 @@ def test_whole_loop(qtbot, xvfb, desktop, window: MainWindow, start_assist) -> N
     assert window.ring_panel.isVisible()
     assert PROBLEM in window.ring_panel._problem.text()
     assert ringing.company and ringing.company in window.profile.section_text("customer")
+    # SLA due times computed by the hub's screen pop (app/sla), shown at the ring.
+    sla = ringing.profile["sla"]
+    assert sla["first_response_due_at"] and sla["resolution_due_at"] and sla["timezone"]
+    assert window.ring_panel.due_line is not None
+    assert window.ring_panel.due_line.when.text().startswith("First response due ")
+    assert len(window.profile.due_lines) == 2
 
     accept(qtbot, window, assist)
     assert view.control_button.isEnabled()
