@@ -61,12 +61,17 @@ def span(delta: timedelta) -> str:
     return f"{mins} min"
 
 
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def clock_text(t: datetime, now: datetime) -> str:
     """``09:00 Mon`` within the coming week, ``09:00 Mon 7 Dec`` beyond it (``t`` and
-    ``now`` in the same zone)."""
-    text = f"{t:%H:%M} {t:%a}"
+    ``now`` in the same zone). Names from our own table: Qt sets the C library's locale,
+    and ``%a`` would then follow it while the rest of the console speaks English."""
+    text = f"{t:%H:%M} {tr(DAYS[t.weekday()])}"
     if abs((t.date() - now.date()).days) >= 6:
-        text += f" {t.day} {t:%b}"
+        text += f" {t.day} {tr(MONTHS[t.month - 1])}"
     return text
 
 
