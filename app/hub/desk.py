@@ -427,7 +427,9 @@ class Desk:
         if live.agent_id is not None:
             return  # joined by code: already the agent's
         if live.routed:
-            return  # already in routing (recovered after a restart); the ticker updates it
+            # Waited through a hub restart: held in its place until now; ring from there.
+            await self.apply(self.dispatcher.release(live.contact_id))
+            return
         try:
             actions = self.dispatcher.contact_arrived(live.contact_id)
         except RoutingError:
@@ -566,10 +568,14 @@ class Desk:
         await self.apply(self.dispatcher.recover())
         deadline = asyncio.get_running_loop().time() + ORPHAN_GRACE_S
         with self._sf() as db:
-            for contact_id in db.scalars(select(Contact.id).where(
-                    Contact.channel == Channel.ASSIST,
-                    Contact.status.in_((ContactStatus.QUEUED, ContactStatus.OFFERED)))):
-                self._orphans[contact_id] = deadline
+            waiting = db.scalars(select(Contact.id).where(
+                Contact.channel == Channel.ASSIST,
+                Contact.status.in_((ContactStatus.QUEUED, ContactStatus.OFFERED)))).all()
+        for contact_id in waiting:
+            self._orphans[contact_id] = deadline
+            # Nobody can answer it until the assist is back: no rings (a missed ring would
+            # set the agent Not ready for a customer who is not there).
+            await self.apply(self.dispatcher.hold(contact_id))
         if self._orphans:
             log.info("%d queued contact(s) recovered; waiting for their assists to reconnect",
                      len(self._orphans))

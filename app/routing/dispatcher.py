@@ -335,6 +335,24 @@ class Dispatcher:
             self._persist(s, actions, now)
         return actions
 
+    def hold(self, contact_id: int) -> list[Action]:
+        """Keep a waiting contact in its place without ringing anyone (its customer is not
+        connected, e.g. reconnecting after a hub restart). Not stored: ``recover()`` queues
+        every waiting contact and the hub holds again what it must."""
+        now = self._clock()
+        with self._sf() as s, s.begin():
+            actions = self.engine.hold(contact_id, _ts(now))
+            self._persist(s, actions, now)
+        return actions
+
+    def release(self, contact_id: int) -> list[Action]:
+        """The held contact's customer is back: it rings from its old place at once."""
+        now = self._clock()
+        with self._sf() as s, s.begin():
+            actions = self.engine.release(contact_id, _ts(now))
+            self._persist(s, actions, now)
+        return actions
+
     def contact_abandoned(self, contact_id: int) -> list[Action]:
         """The customer gave up (closed Tandem Assist, hung up) before being answered."""
         return self._end(contact_id, ContactStatus.ABANDONED)

@@ -93,6 +93,7 @@ class RoutingEngine:
         self._overflow_heap: list[tuple[float, int, float]] = []
         self._cooldown_heap: list[tuple[float, int]] = []
         self._widen_heap: list[tuple[float, int]] = []
+        self._held: set[int] = set()  # contacts kept out of routing (see ``hold``)
         self._rr_last: dict[str, int] = {}
         self._aht: dict[str, float] = {}
         self._answered_at: dict[int, float] = {}
@@ -140,6 +141,37 @@ class RoutingEngine:
         self._schedule_cooldowns(contact, now)
         actions: list[Action] = []
         self._route_contact(contact, now, "contact_arrived", actions, record_miss=True)
+        return actions
+
+    def hold(self, contact_id: int, now: float) -> list[Action]:
+        """Keep a contact out of routing while it cannot be answered (its customer's assist is
+        reconnecting after a hub restart): it keeps its place and waiting time but rings
+        nobody; a ring in flight is withdrawn without blaming the agent."""
+        contact = self.contacts.get(contact_id)
+        actions: list[Action] = []
+        if contact is None or contact.agent_id is not None or contact_id in self._held:
+            return actions
+        self._held.add(contact_id)
+        if contact.offer_id is not None:
+            self._cancel_offer(contact.offer_id, "customer reconnecting", now, actions,
+                               requeue=False)
+        self._dequeue(contact)
+        rung = [a.agent_id for a in actions if isinstance(a, OfferCancelled)]
+        for agent_id in rung:  # free again: the next contact may ring
+            self._route_agent(self.agents[agent_id], now, actions)
+        return actions
+
+    def release(self, contact_id: int, now: float) -> list[Action]:
+        """The held contact can be answered again: back in its place, routed at once."""
+        actions: list[Action] = []
+        if contact_id not in self._held:
+            return actions
+        self._held.discard(contact_id)
+        contact = self.contacts.get(contact_id)
+        if contact is None or contact.agent_id is not None:
+            return actions
+        self._enqueue(contact)
+        self._route_contact(contact, now, "released", actions, record_miss=True)
         return actions
 
     def restore_answered(self, contact: WaitingContact, agent_id: int, answered_at: float) -> None:
@@ -213,6 +245,7 @@ class RoutingEngine:
         """The contact is over (handled, abandoned, or left as a ticket): free its agent."""
         contact = self.contacts.pop(contact_id, None)
         actions: list[Action] = []
+        self._held.discard(contact_id)
         if contact is None:
             return actions
         self._dequeue(contact)
@@ -271,6 +304,9 @@ class RoutingEngine:
             _, contact_id, entered = heapq.heappop(self._overflow_heap)
             contact = self.contacts.get(contact_id)
             if contact is None or contact.agent_id is not None or contact.queue_entered_at != entered:
+                continue
+            if contact_id in self._held:  # decide when it can be answered again
+                heapq.heappush(self._overflow_heap, (now + 1.0, contact_id, entered))
                 continue
             if contact.offer_id is not None:  # ringing now: decide when the ring resolves
                 expires = self.offers[contact.offer_id].expires_at
@@ -528,7 +564,8 @@ class RoutingEngine:
             until = now + self.queues[contact.queue].decline_cooldown_s
             contact.declined[offer.agent_id] = until
             heapq.heappush(self._cooldown_heap, (until, contact.contact_id))
-        self._enqueue(contact)
+        if contact.contact_id not in self._held:
+            self._enqueue(contact)
         self._refresh(agent)
 
     def _cancel_offer(self, offer_id: int, reason: str, now: float, actions: list[Action],

@@ -112,3 +112,32 @@ def test_restart_with_an_expired_offer_rings_the_ready_agent(
         await alice.close()
 
     run(scenario())
+
+
+def test_after_a_restart_nobody_rings_for_a_customer_who_is_not_back_yet(
+        hub_factory, db: sessionmaker[Session]) -> None:
+    """A recovered contact whose assist has not reconnected keeps its place but rings no one
+    (nobody could answer it, and a missed ring would set the agent Not ready); when the
+    customer's assist comes back it rings at once."""
+    first = hub_factory()
+
+    async def scenario() -> None:
+        assist, _ = await request_help(first.url, machine_id="machine-7")
+        with contextlib.suppress(PeerClosed):
+            await receive_until(assist, pm.QueueStatus, timeout=5.0)
+        await asyncio.to_thread(first.stop)  # graceful: the contact stays queued
+        second = await asyncio.to_thread(hub_factory)
+        alice = await Console.sign_in(second.url, "alice")
+        await alice.ready()  # a ring would be pushed before this reply
+        await alice.client.call(api.Ping(), api.Pong)
+        assert not any(isinstance(e, api.Ring) for e in alice.pushed_so_far())
+        back, _ = await request_help(second.url, machine_id="machine-7")
+        ring = await alice.next(api.Ring, timeout=5.0)
+        accepted = await alice.client.call(api.Accept(offer_id=ring.offer_id), api.Accepted)
+        assert accepted.contact_id == ring.contact_id
+        await back.close()
+        await alice.close()
+
+    run(scenario())
+    with db() as s:
+        assert s.scalars(select(Contact).where(Contact.status == ContactStatus.ANSWERED)).one()

@@ -364,3 +364,21 @@ def test_queue_positions_match_single_lookups() -> None:
     together = eng.queue_positions(now)
     assert together == {cid: eng.queue_position(cid, now) for cid in range(1, 7)}
     assert sorted(p for cid, (p, _) in together.items() if cid % 2) == [1, 2, 3]
+
+
+def test_held_contact_keeps_its_place_and_rings_nobody_until_released() -> None:
+    eng = engine_with(Strategy.LONGEST_IDLE, n_agents=1)
+    [ring] = offers(eng.contact_arrived(contact(1), 0.0))
+    eng.contact_arrived(contact(2), 1.0)
+    actions = eng.hold(1, 2.0)  # the customer's assist is gone for now
+    assert OfferCancelled(ring.offer_id, 1, 1, "customer reconnecting") in actions
+    [other] = offers(actions)  # the agent is free: the next contact rings
+    assert other.contact_id == 2
+    eng.offer_declined(other.offer_id, 1, 3.0)
+    assert eng.waiting() == [2] and offers(eng.tick(100.0)) == [Offer(3, 2, 1, 120.0)]
+    eng.offer_declined(3, 1, 101.0)
+    assert offers(eng.tick(125.0)) == [Offer(4, 2, 1, 145.0)]  # held 1 is not rung
+    eng.agent_presence(1, Presence.NOT_READY, 126.0)
+    assert eng.release(1, 127.0) == [] and eng.waiting() == [1, 2]  # its old place
+    [back] = offers(eng.agent_presence(1, Presence.READY, 128.0))
+    assert back.contact_id == 1 and eng.contacts[1].enqueued_at == 0.0
