@@ -295,3 +295,44 @@ def test_wrong_password_is_refused_with_a_clear_message(qtbot, hub, worker) -> N
         assert console.login is None
     finally:
         console.shutdown()
+
+
+def test_unrecognised_caller_wrap_up_needs_the_customer_code(
+        qtbot, tmp_path, xvfb, window: MainWindow, hub) -> None:
+    """A new machine with no customer code: the ring says unknown, the wrap-up asks for the
+    code, the hub refuses an unknown one (shown on the field) and files the ticket under a
+    real one."""
+    console, form = window.console, window.wrap_up_form
+    env = dict(xvfb.env(), XDG_CONFIG_HOME=str(tmp_path / "fresh-config"))  # new machine id
+    with qtbot.waitSignal(console.ring_started, timeout=30000) as blocker:
+        assist = AssistTerminal(hub.url, env, problem="Printer queue stuck")
+    try:
+        assert blocker.args[0].profile.get("known") is False
+        accept(qtbot, window, assist)
+        console.end_session()
+        qtbot.waitUntil(lambda: console.state is m.AgentState.WRAP_UP, timeout=15000)
+        console.start_wrap_up()
+        assert form.needs_customer and form.customer_code.isVisibleTo(form)
+        form.title_edit.setText("Printer queue stuck")
+        form.classification.setCurrentIndex(form.classification.findData(m.Classification.OTHER))
+        form.product.setEditText("")
+        form.module.setEditText("")
+        form.version.setEditText("")
+        form.on_submit()
+        assert "enter the customer's code" in form.errors.text()
+        form.customer_code.setEditText("NOPE-404")
+        with qtbot.waitSignal(console.wrap_up_failed, timeout=15000):
+            form.on_submit()
+        assert "No customer has the code \u201cNOPE-404\u201d" in form.errors.text()
+        form.customer_code.setEditText("C0000001")
+        with qtbot.waitSignal(console.wrap_up_saved, timeout=15000) as saved:
+            form.on_submit()
+        number = saved.args[0].number
+        found: list[m.TicketsResult] = []
+        console.query_tickets(m.TicketFilters(customer_code="C0000001", text=number),
+                              found.append)
+        qtbot.waitUntil(lambda: bool(found), timeout=10000)
+        assert [t.number for t in found[0].tickets] == [number]
+        assert window.settings.value("wrapup/recent_customer_codes")[0] == "C0000001"
+    finally:
+        assist.stop()
