@@ -25,6 +25,12 @@ async def xdotool(display: str, *args: str) -> str:
     return out.decode().strip()
 
 
+async def shown_at(display: str, window: str, size: str) -> None:
+    """Return once ``window`` has ``size`` (each xdotool call takes a few ms)."""
+    while f"Geometry: {size}" not in await xdotool(display, "getwindowgeometry", window):
+        pass
+
+
 @pytest.mark.xvfb
 def test_window_shows_the_screen_and_forwards_input(xvfb) -> None:
     if shutil.which("xdotool") is None:
@@ -47,6 +53,8 @@ def test_window_shows_the_screen_and_forwards_input(xvfb) -> None:
                 window = await xdotool(xvfb.display, "search", "--sync", "--onlyvisible",
                                        "--name", "Tandem viewer")
                 window = window.splitlines()[0]
+                # The window maps before its first image is shown; click only once it is.
+                await asyncio.wait_for(shown_at(xvfb.display, window, "640x480"), 20)
                 await xdotool(xvfb.display, "mousemove", "--window", window, "30", "40",
                               "click", "1")
                 pointer = await receive_until(assist, m.PointerEvent)
