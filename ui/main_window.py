@@ -68,6 +68,8 @@ class IdlePanel(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         styled(self, "card")
+        self.picture = QLabel()
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.title = QLabel()
         styled(self.title, "title")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -77,9 +79,21 @@ class IdlePanel(QFrame):
         self.hint.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
+        layout.addWidget(self.picture)
+        layout.addSpacing(8)
         layout.addWidget(self.title)
         layout.addWidget(self.hint)
         layout.addStretch(2)
+        self.show_picture("monitor", "#94a3b8")
+
+    def show_picture(self, name: str, colour: str) -> None:
+        """A large icon over the title, so the waiting area reads as intended, not empty."""
+        self.picture.setPixmap(icon(name, colour, 56).pixmap(QSize(56, 56)))
+
+    def show_ringing(self, hint: str) -> None:
+        self.show_picture("accept", "#1f5fae")
+        self.title.setText(self.tr("Contact ringing"))
+        self.hint.setText(hint)
 
     def show_state(self, state: m.AgentState) -> None:
         texts = {
@@ -91,6 +105,7 @@ class IdlePanel(QFrame):
             m.AgentState.OFFLINE: (self.tr("Offline"), self.tr("Not connected to the hub.")),
         }
         title, hint = texts.get(state, (self.tr("Working"), ""))
+        self.show_picture("monitor", "#94a3b8")
         self.title.setText(title)
         self.hint.setText(hint)
 
@@ -291,8 +306,7 @@ class MainWindow(QMainWindow):
         self.profile.show_profile_dict(ring.profile or {}, company=ring.company, tier=ring.tier)
         self.tabs.setCurrentIndex(0)
         if self.work.currentWidget() is self.idle:
-            self.idle.title.setText(self.tr("Contact ringing"))
-            self.idle.hint.setText(self.tr("Accept ({0}) to ask the customer for consent and "
+            self.idle.show_ringing(self.tr("Accept ({0}) to ask the customer for consent and "
                                            "see their screen here.").format(SHORTCUTS["accept"]))
         self.ringer.start(self.tr("Contact ringing"), f"{ring.caller} · {ring.company}")
 
