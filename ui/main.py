@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 
 from app import config as app_config
 from app.api import messages as m
+from app.api.client import console_url
 from ui.console import Console
 from ui.look import apply_style
 from ui.main_window import MainWindow
@@ -136,6 +137,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     assist: AssistProcess | None = None
     if args.hub:
         hub_url = args.hub
+        try:
+            console_url(hub_url)
+        except ValueError as exc:
+            print(f"tandem-console: {exc}", file=sys.stderr)
+            return 2
     else:
         if config.demo:
             data_dir = config.values.get("data_dir") or demo_data_dir()

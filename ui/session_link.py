@@ -113,9 +113,8 @@ class SessionLink(QObject):
         self.consent = "waiting"
         self.ended_reason = ""
         try:
+            # Same host as the hub URL, which HubClient only accepts as wss:// or loopback.
             client = ViewerClient(url, token, software="tandem-console",
-                                  # the console already talks to this hub URL (HubClient)
-                                  allow_insecure=True,
                                   auto_resume=False, ack_frames=False,
                                   ping_interval_s=PING_INTERVAL_S,
                                   stats_interval_s=STATS_INTERVAL_S)

@@ -24,6 +24,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 
 from app.api import messages as m
+from remote.transport import check_url
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +72,16 @@ R = TypeVar("R", bound=m.Message)
 
 
 def console_url(hub_url: str) -> str:
-    """``ws://host:port`` or ``ws://host:port/console`` → the console endpoint URL."""
+    """``ws://host:port`` or ``ws://host:port/console`` → the console endpoint URL.
+
+    A hub that is not on this machine must be reached over TLS (``wss://``): an agent's
+    password, the customer's screen and their input cross that connection. Raises
+    ``InsecureTransport`` (a ``ValueError``) for ``ws://`` to a non-loopback host.
+    """
     parts = urlsplit(hub_url)
     if parts.scheme not in ("ws", "wss"):
         raise ValueError(f"hub URL must start with ws:// or wss://, got {hub_url!r}")
+    check_url(hub_url)
     path = parts.path.rstrip("/")
     if not path.endswith(CONSOLE_PATH):
         path += CONSOLE_PATH

@@ -6,7 +6,7 @@ import configparser
 from pathlib import Path
 
 from app.sample_data import DEMO_CUSTOMER_CODE
-from ui.main import AssistProcess, build_parser, write_demo_vendor_config
+from ui.main import AssistProcess, build_parser, main, write_demo_vendor_config
 
 
 def test_help_lists_hub_demo_and_every_setting() -> None:
@@ -41,3 +41,8 @@ def test_assist_process_command_asks_for_help_with_consent_mode() -> None:
 
 def test_demo_assist_leaves_consent_to_the_customer() -> None:
     assert "--auto-consent" not in AssistProcess("ws://127.0.0.1:1").args
+
+
+def test_console_refuses_plain_ws_to_a_remote_hub(qapp, capsys) -> None:
+    assert main(["--hub", "ws://hub.example.com:8765"]) == 2
+    assert "use wss://" in capsys.readouterr().err

@@ -12,6 +12,7 @@ from websockets.asyncio.server import ServerConnection, serve
 
 from app.api import messages as m
 from app.api.client import HubClient, HubUnavailable, console_url
+from remote.transport import InsecureTransport
 
 
 def run(coro: Awaitable[Any]) -> Any:
@@ -26,10 +27,16 @@ async def with_server(handler: Callable[[ServerConnection], Awaitable[None]],
 
 
 def test_console_url_forms() -> None:
-    assert console_url("ws://h:1") == "ws://h:1/console"
+    assert console_url("ws://127.0.0.1:1") == "ws://127.0.0.1:1/console"
+    assert console_url("ws://localhost:1/console") == "ws://localhost:1/console"
     assert console_url("wss://h:1/console/") == "wss://h:1/console"
     with pytest.raises(ValueError):
         console_url("http://h:1")
+
+
+def test_console_refuses_plain_ws_to_another_machine() -> None:
+    with pytest.raises(InsecureTransport, match="use wss://"):
+        console_url("ws://hub.example.com:8765")
 
 
 def test_request_times_out_when_the_hub_is_silent() -> None:
