@@ -163,6 +163,8 @@ class SessionLink(QObject):
         try:
             admitted = await client.connect()
         except ViewerError as exc:
+            if client is not self._client:
+                return False  # replaced or closed by the GUI meanwhile: nothing to report
             if client.closed is not None:
                 return False  # closed while joining; the listener already reported it
             if exc.bye is not None:
@@ -174,6 +176,8 @@ class SessionLink(QObject):
         return True
 
     def _on_event(self, client: ViewerClient, event: Any) -> None:
+        if client is not self._client:
+            return  # a connection this link has left (closed or replaced by open())
         handler = self._handlers.get(type(event))
         if handler is not None:
             handler(client, event)

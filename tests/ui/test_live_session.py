@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication
 
 from app.api import messages as m
@@ -183,4 +183,23 @@ def test_refused_code_and_bad_url_end_with_a_sentence(qtbot, worker, relay) -> N
     with qtbot.waitSignal(link.closed, timeout=10000) as closed:
         link.open("http://127.0.0.1:9/viewer", "00000000")
     assert closed.args[0].startswith("Could not join the session:")
+    link.close()
+
+
+def test_a_replaced_connection_reports_nothing(qtbot, worker, relay) -> None:
+    """open() while a join is under way: only the new connection may say the session ended.
+
+    Otherwise the old connection's end would reach the console after the new session had
+    started and end that one.
+    """
+    link = SessionLink(worker)
+    seen: list[str] = []
+    link.closed.connect(seen.append)
+    link.open(relay.viewer_url, "00000000")  # would be refused, but is replaced first
+    first_join = link._joining
+    with qtbot.waitSignal(link.closed, timeout=10000):
+        link.open("http://127.0.0.1:9/viewer", "00000000")
+    qtbot.waitUntil(first_join.done, timeout=10000)
+    QCoreApplication.processEvents()  # deliver anything the first join queued
+    assert len(seen) == 1 and seen[0].startswith("Could not join the session:")
     link.close()
