@@ -18,15 +18,6 @@ from PySide6.QtWidgets import QApplication, QWidget
 ICON_COLOUR = "#334155"
 _SVG_STROKE = "#334155"
 
-# Rules for widgets added after console.qss was written (resources/ has no owner in this
-# round); same palette, appended to the sheet so the look still lives in style rules.
-EXTRA_QSS = """
-QToolButton[role="alerts"] { color: #9a3412; background: #ffedd5; border-radius: 4px;
-                             padding: 2px 8px; font-weight: 600; }
-QToolButton[role="alerts"][tone="bad"] { color: #991b1b; background: #fee2e2; }
-QToolButton[role="alerts"]:hover { background: #fed7aa; }
-"""
-
 # Families in order of preference; Noto Sans CJK covers Chinese and Latin alike.
 _FONT_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Noto Sans", "DejaVu Sans")
 
@@ -45,7 +36,7 @@ def apply_style(app: QApplication) -> None:
     font.setHintingPreference(QFont.HintingPreference.PreferNoHinting)
     app.setFont(font)
     app.setStyle("Fusion")
-    sheet = resource_path("console.qss").read_text(encoding="utf-8") + EXTRA_QSS
+    sheet = resource_path("console.qss").read_text(encoding="utf-8")
     # url() in a style sheet is relative to the working directory; make it absolute.
     app.setStyleSheet(sheet.replace("@RESOURCES@", resource_path("").as_posix().rstrip("/")))
     app.setWindowIcon(QIcon(str(resource_path("logo.svg"))))
