@@ -210,15 +210,24 @@ class ThrottleProxy:
         self.rate = bits_per_s / 8
         self.server: asyncio.AbstractServer | None = None
         self.port = 0
+        self._connections: set[asyncio.Task[Any]] = set()
 
     async def start(self) -> None:
         self.server = await asyncio.start_server(self._client, "127.0.0.1", 0)
         self.port = self.server.sockets[0].getsockname()[1]
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_r, up_w = await asyncio.open_connection("127.0.0.1", self.target_port)
-        await asyncio.gather(self._pipe(reader, up_w), self._pipe(up_r, writer),
-                             return_exceptions=True)
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections.add(task)
+        try:
+            up_r, up_w = await asyncio.open_connection("127.0.0.1", self.target_port)
+            await asyncio.gather(self._pipe(reader, up_w), self._pipe(up_r, writer),
+                                 return_exceptions=True)
+        except asyncio.CancelledError:
+            writer.close()  # stop(): the proxy is going away with its connections
+        finally:
+            self._connections.discard(task)
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         next_free = time.monotonic()
@@ -236,6 +245,9 @@ class ThrottleProxy:
     async def stop(self) -> None:
         if self.server is not None:
             self.server.close()
+            for task in list(self._connections):
+                task.cancel()
+            await asyncio.gather(*self._connections, return_exceptions=True)
             await self.server.wait_closed()
 
 
