@@ -17,6 +17,22 @@ LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 CHATTY_LIBRARIES = ("websockets", "alembic.runtime.plugins")
 
 
+class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of each record.
+
+    A handler that kept the stream it was created with would write to a closed file once
+    that stream is replaced (test runners capture stderr per test; embedding apps redirect).
+    """
+
+    @property  # type: ignore[override]
+    def stream(self):  # noqa: ANN201
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
+
+
 def configure_logging(level: str = "INFO") -> None:
     """Configure the root logger once; later calls only change the level."""
     root = logging.getLogger()
@@ -24,7 +40,7 @@ def configure_logging(level: str = "INFO") -> None:
     if not isinstance(numeric, int):
         raise ValueError(f"unknown log level {level!r}")
     if not any(getattr(h, "_tandem", False) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _CurrentStderrHandler()
         handler.setFormatter(logging.Formatter(LOG_FORMAT))
         handler._tandem = True  # type: ignore[attr-defined]
         root.addHandler(handler)

@@ -24,7 +24,9 @@ from PySide6.QtWidgets import QApplication, QDialog
 from app import config as app_config
 from app.api import messages as m
 from app.api.client import console_url
+from remote.logging_setup import configure_logging
 from ui.console import Console
+from ui.gc_guard import GuiThreadGarbageCollector
 from ui.look import apply_style
 from ui.main_window import MainWindow
 from ui.signin_dialog import SignInDialog
@@ -125,23 +127,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"tandem-console: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=getattr(logging, str(config.log_level).upper(), logging.INFO),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(str(config.log_level))
+    if args.hub:
+        try:
+            console_url(args.hub)
+        except ValueError as exc:
+            print(f"tandem-console: {exc}", file=sys.stderr)
+            return 2
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName("Tandem")
     app.setApplicationName("Tandem console")
     apply_style(app)
+    # Before any worker or hub thread starts: only the GUI thread may collect Qt objects.
+    collector = GuiThreadGarbageCollector(app)
 
     hub = None
     assist: AssistProcess | None = None
     if args.hub:
         hub_url = args.hub
-        try:
-            console_url(hub_url)
-        except ValueError as exc:
-            print(f"tandem-console: {exc}", file=sys.stderr)
-            return 2
     else:
         if config.demo:
             data_dir = config.values.get("data_dir") or demo_data_dir()
@@ -151,6 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             hub, hub_url = start_embedded_hub(config)
         except Exception as exc:
             print(f"tandem-console: cannot start the embedded hub: {exc}", file=sys.stderr)
+            collector.stop()
             return 1
 
     # Ctrl+C / SIGTERM quit through Qt so that the finally below stops the assist and the
@@ -198,6 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         worker.stop()
         if hub is not None:
             hub.stop()
+        collector.stop()
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QScrollArea,
+    QSizePolicy,
     QSplitter,
     QToolButton,
     QVBoxLayout,
@@ -97,6 +98,8 @@ class SessionView(QWidget):
         self.monitor.setToolTip(self.tr("Customer's monitor"))
         self.monitor.setMinimumWidth(190)
         self.monitor.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # Never narrower than its text: a clipped "1600×9" reads as a wrong resolution.
+        self.monitor.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.control_button = _tool("control", self.tr("Control"), checkable=True)
         self.control_button.setEnabled(False)
         self.clipboard_button = _tool("clipboard", self.tr("Send clipboard"))

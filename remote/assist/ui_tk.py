@@ -197,9 +197,10 @@ class TkApp:
         except tk.TclError:  # window destroyed
             pass
 
-    def _append_chat(self, sender: str, text: str) -> None:
+    def _append_chat(self, sender: str | None, text: str) -> None:
+        """A chat line; without a sender it is a notice from Tandem Assist itself."""
         self.chat_log.configure(state="normal")
-        self.chat_log.insert("end", f"{sender}: {text}\n")
+        self.chat_log.insert("end", f"{sender}: {text}\n" if sender else f"· {text}\n")
         self.chat_log.see("end")
         self.chat_log.configure(state="disabled")
 
@@ -262,7 +263,7 @@ class TkApp:
 
     def agent_joined(self, name: str) -> None:
         self.status(f"{name} has joined.")
-        self._post(lambda: self._append_chat("—", f"{name} has joined."))
+        self._post(lambda: self._append_chat(None, f"{name} has joined."))
 
     def consent_requested(self, agent: str, level: ConsentLevel) -> None:
         self._post(lambda: self._show_consent(agent, level))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,3 +29,20 @@ def _style(qapp) -> None:
     from ui.look import apply_style
 
     apply_style(qapp)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _gui_thread_gc(qapp) -> Iterator[None]:
+    """As in tandem-console: Qt objects are garbage-collected on the GUI thread only."""
+    from ui.gc_guard import GuiThreadGarbageCollector
+
+    collector = GuiThreadGarbageCollector(qapp)
+    yield
+    collector.stop()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_test() -> Iterator[None]:
+    """Collect each test's cycles on the GUI thread before the next test's threads run."""
+    yield
+    gc.collect()
