@@ -115,3 +115,23 @@ def start_postgres() -> PostgresServer:
             "PostgreSQL server binaries not found (apt-get install postgresql); "
             "PostgreSQL tests skipped")
     return PostgresServer(bindir, Path(tempfile.mkdtemp(prefix="tandem-pg-"))).start()
+
+
+def fresh_database(server_url: str, prefix: str = "t") -> str:
+    """CREATE DATABASE with a unique name on the test server; returns its URL.
+
+    Each test that writes gets its own database, so tests never see each other's rows.
+    """
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)

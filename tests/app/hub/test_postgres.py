@@ -3,34 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from app.api import messages as api
 from app.config import defaults
 from app.hub.embedded import EmbeddedHub
 from tests.app.hub.support import Console, request_help, run
+from tests.support.postgres import fresh_database
 
 pytestmark = pytest.mark.postgres
 
 
-def fresh_database(server_url: str) -> str:
-    name = f"hub_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
-
-
 def test_hub_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
-    config = defaults(data_dir=tmp_path, port=0, database_url=fresh_database(postgres_url))
+    config = defaults(data_dir=tmp_path, port=0, database_url=fresh_database(postgres_url, "hub"))
     with EmbeddedHub(config) as hub:
         password = (tmp_path / "first-admin.txt").read_text().split("password: ")[1].split()[0]
 

@@ -7,13 +7,11 @@ test would cost most of the area's time budget).
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.agents.models import Agent, AgentSkill, AgentStatus, SupportLevel
@@ -22,6 +20,7 @@ from app.customers.models import ContactPerson, Customer, CustomerTier
 from app.db.engine import make_engine, make_session_factory
 from app.db.migrate import upgrade
 from app.tickets.models import Ticket
+from tests.support.postgres import fresh_database
 
 
 @pytest.fixture(scope="session")
@@ -57,14 +56,7 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def fresh_postgres_url(server_url: str) -> str:
-    name = f"route_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    finally:
-        admin.dispose()
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    return fresh_database(server_url, "route")
 
 
 class Factory:
