@@ -31,18 +31,13 @@ def _style(qapp) -> None:
     apply_style(qapp)
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _gui_thread_gc(qapp) -> Iterator[None]:
-    """As in tandem-console: Qt objects are garbage-collected on the GUI thread only."""
-    from ui.gc_guard import GuiThreadGarbageCollector
-
-    collector = GuiThreadGarbageCollector(qapp)
-    yield
-    collector.stop()
-
-
 @pytest.fixture(autouse=True)
 def _collect_after_test() -> Iterator[None]:
-    """Collect each test's cycles on the GUI thread before the next test's threads run."""
+    """Collect each test's cycles on the GUI thread before the next test's threads run.
+
+    Qt objects collected by a worker or hub thread can deadlock the GUI thread (see
+    ui/gc_guard.py, which tandem-console installs). The suite keeps automatic collection
+    but clears every test's garbage here, on the GUI thread, at a known moment.
+    """
     yield
     gc.collect()

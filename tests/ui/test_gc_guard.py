@@ -38,4 +38,3 @@ def test_cycles_are_freed_by_the_gui_thread_timer(qtbot, qapp) -> None:
     finally:
         collector.stop()
     assert gc.isenabled()
-    gc.disable()  # the session's own collector (tests/ui/conftest.py) keeps it off
