@@ -55,3 +55,16 @@ def test_checker_sees_forbidden_imports(tmp_path: Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("import PySide6.QtCore\nfrom app.config import load\n")
     assert top_levels(sample) == {"PySide6", "app"}
+
+
+def test_console_api_loads_no_database_code() -> None:
+    """The console imports the API and the profile; neither may pull in SQLAlchemy."""
+    import subprocess
+    import sys
+
+    code = ("import sys, app.api.messages, app.api.client, app.screen_pop.profile; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sqlalchemy'))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -21,7 +21,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
+from app.agents.enums import AgentRole, AgentStatus
 from app.api.convert import dataclass_from_json, to_json
+from app.contacts.enums import Channel
+from app.tickets.enums import Classification
 
 API_VERSION = 1
 MAX_MESSAGE_CHARS = 4 * 1024 * 1024
@@ -68,37 +71,9 @@ class Kind(enum.Enum):
 # ---------------------------------------------------------------- shared enums
 
 
-class AgentState(enum.StrEnum):
-    """An agent's presence; same values as DATA's ``AgentStatus``."""
-
-    READY = "ready"
-    NOT_READY = "not_ready"
-    BUSY = "busy"
-    WRAP_UP = "wrap_up"
-    OFFLINE = "offline"
-
-
-class Role(enum.StrEnum):
-    AGENT = "agent"
-    QA = "qa"
-    LEAD = "lead"
-    ADMIN = "admin"
-
-
-class Classification(enum.StrEnum):
-    BUG = "bug"
-    HOW_TO = "how_to"
-    CONFIGURATION = "configuration"
-    ENVIRONMENT = "environment"
-    FEATURE_REQUEST = "feature_request"
-    OTHER = "other"
-
-
-class Channel(enum.StrEnum):
-    ASSIST = "assist"
-    PHONE = "phone"
-    WEB = "web"
-    EMBEDDED = "embedded"
+# The domain's own enums (pure modules, no SQLAlchemy), under the API's names.
+AgentState = AgentStatus
+Role = AgentRole
 
 
 # ---------------------------------------------------------------- base and registry

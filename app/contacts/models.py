@@ -2,51 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.contacts.enums import Channel, ConsentLevel, ContactStatus, QueueStrategy
 from app.db.base import Base, utcnow, value_enum
-
-
-class Channel(enum.StrEnum):
-    """Where a contact came from."""
-
-    ASSIST = "assist"
-    PHONE = "phone"
-    WEB = "web"
-    EMBEDDED = "embedded"
-
-
-class ContactStatus(enum.StrEnum):
-    """Life of a ring: queued -> offered -> answered -> ended, or abandoned."""
-
-    NEW = "new"
-    QUEUED = "queued"
-    OFFERED = "offered"
-    ANSWERED = "answered"
-    ABANDONED = "abandoned"
-    ENDED = "ended"
-
-
-class QueueStrategy(enum.StrEnum):
-    """How a queue picks the agent to ring (Asterisk app_queue vocabulary)."""
-
-    ROUND_ROBIN = "round_robin"
-    LEAST_BUSY = "least_busy"
-    LONGEST_IDLE = "longest_idle"
-    SKILLS = "skills"
-    RING_ALL = "ring_all"
-
-
-class ConsentLevel(enum.StrEnum):
-    """What the customer allowed: nothing, seeing the screen, or seeing and controlling."""
-
-    NONE = "none"
-    VIEW = "view"
-    CONTROL = "control"
 
 
 class Queue(Base):
