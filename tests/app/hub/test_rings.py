@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from app.api import messages as api
 from app.hub.embedded import EmbeddedHub
@@ -55,13 +56,7 @@ def test_not_ready_agent_is_not_rung_until_ready(hub: EmbeddedHub) -> None:
 
 def test_decline_rings_the_next_agent(hub: EmbeddedHub) -> None:
     async def scenario() -> None:
-        alice = await Console.sign_in(hub.url, "alice")
-        bob = await Console.sign_in(hub.url, "bob")
-        await alice.ready()
-        await bob.ready()
-        assist, _ = await request_help(hub.url)
-        first, ring = await _first_ring(alice, bob)
-        second = bob if first is alice else alice
+        alice, bob, assist, first, second, ring = await _two_agents_one_ring(hub.url)
         await first.client.call(api.Decline(offer_id=ring.offer_id), api.Ok)
         again = await second.next(api.Ring)
         assert again.contact_id == ring.contact_id and again.offer_id != ring.offer_id
@@ -76,12 +71,7 @@ def test_ring_timeout_cancels_and_offers_the_next_agent(hub_factory) -> None:
     hub = hub_factory(ring_timeout_s=0.5)
 
     async def scenario() -> None:
-        alice = await Console.sign_in(hub.url, "alice")
-        bob = await Console.sign_in(hub.url, "bob")
-        await alice.ready()
-        await bob.ready()
-        assist, _ = await request_help(hub.url)
-        first, ring = await _first_ring(alice, bob)
+        alice, bob, assist, first, _second, ring = await _two_agents_one_ring(hub.url)
         cancelled = await first.next(api.RingCancelled)
         assert cancelled == api.RingCancelled(offer_id=ring.offer_id, reason="timeout")
         second = bob if first is alice else alice
@@ -99,13 +89,7 @@ def test_ring_timeout_cancels_and_offers_the_next_agent(hub_factory) -> None:
 
 def test_accept_race_one_wins(hub: EmbeddedHub) -> None:
     async def scenario() -> None:
-        alice = await Console.sign_in(hub.url, "alice")
-        bob = await Console.sign_in(hub.url, "bob")
-        await alice.ready()
-        await bob.ready()
-        assist, _ = await request_help(hub.url)
-        first, ring = await _first_ring(alice, bob)
-        second = bob if first is alice else alice
+        alice, bob, assist, first, second, ring = await _two_agents_one_ring(hub.url)
         replies = await asyncio.gather(
             first.client.request(api.Accept(offer_id=ring.offer_id)),
             second.client.request(api.Accept(offer_id=ring.offer_id)),
@@ -123,13 +107,7 @@ def test_accept_race_one_wins(hub: EmbeddedHub) -> None:
 
 def test_disconnected_console_gives_its_ring_back(hub: EmbeddedHub) -> None:
     async def scenario() -> None:
-        alice = await Console.sign_in(hub.url, "alice")
-        bob = await Console.sign_in(hub.url, "bob")
-        await alice.ready()
-        await bob.ready()
-        assist, _ = await request_help(hub.url)
-        first, ring = await _first_ring(alice, bob)
-        second = bob if first is alice else alice
+        alice, bob, assist, first, second, ring = await _two_agents_one_ring(hub.url)
         await first.close()
         again = await second.next(api.Ring)
         assert again.contact_id == ring.contact_id
@@ -137,6 +115,20 @@ def test_disconnected_console_gives_its_ring_back(hub: EmbeddedHub) -> None:
         await second.close()
 
     run(scenario())
+
+
+async def _two_agents_one_ring(
+    url: str,
+) -> tuple[Console, Console, Any, Console, Console, api.Ring]:
+    """alice and bob Ready, a customer asking for help: (alice, bob, assist, first, second,
+    ring), where ``first`` is whichever console the routing rang."""
+    alice = await Console.sign_in(url, "alice")
+    bob = await Console.sign_in(url, "bob")
+    await alice.ready()
+    await bob.ready()
+    assist, _ = await request_help(url)
+    first, ring = await _first_ring(alice, bob)
+    return alice, bob, assist, first, (bob if first is alice else alice), ring
 
 
 async def _first_ring(*consoles: Console) -> tuple[Console, api.Ring]:
