@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -208,11 +208,3 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ValueError(f"config file {path} is not valid TOML: {exc}") from None
     section = data.get("tandem", data)
     return {str(k).replace("-", "_"): v for k, v in section.items()}
-
-
-def argv_overrides(args: Sequence[str]) -> Config:
-    """Parse only the settings flags from ``args`` (helper for scripts and tests)."""
-    parser = argparse.ArgumentParser(add_help=False)
-    add_arguments(parser)
-    ns, _ = parser.parse_known_args(list(args))
-    return load(ns)

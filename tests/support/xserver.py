@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 
 
 class XvfbUnavailable(RuntimeError):
@@ -65,7 +64,3 @@ class Xvfb:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def socket_path(display: str) -> Path:
-    return Path("/tmp/.X11-unix") / f"X{display.lstrip(':')}"
