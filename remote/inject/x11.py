@@ -108,7 +108,7 @@ class X11Injector:
                     kind = X.ButtonPress if buttons & bit else X.ButtonRelease
                     self._fake(self._display, kind, number)
             self._buttons = buttons
-            self._display.flush()
+            self._delivered()
 
     def key(self, keysym: int, down: bool) -> None:
         with self._lock:
@@ -120,7 +120,7 @@ class X11Injector:
                     self._fake(self._display, X.KeyRelease, code)
                     if keysym in (XK_SHIFT_L, 0xFFE2):
                         self._shift_held = False
-                    self._display.flush()
+                    self._delivered()
                 return
             if keysym in self._held:  # auto-repeat: release first so the server sees a press
                 self._fake(self._display, X.KeyRelease, self._held[keysym])
@@ -142,7 +142,7 @@ class X11Injector:
                 self._fake(self._display, X.KeyPress if self._shift_held else X.KeyRelease,
                            shift_code)
             self._held[keysym] = code
-            self._display.flush()
+            self._delivered()
 
     def release_all(self) -> None:
         with self._lock:
@@ -155,7 +155,15 @@ class X11Injector:
                 if self._buttons & bit:
                     self._fake(self._display, X.ButtonRelease, number)
             self._buttons = 0
-            self._display.flush()
+            self._delivered()
+
+    def _delivered(self) -> None:
+        """Wait until the server has processed the injected events (one local round trip).
+
+        A flush only sends them: the next screen capture, or any other X client, could
+        still see the state from before the input.
+        """
+        self._display.sync()
 
     def close(self) -> None:
         try:
